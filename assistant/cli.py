@@ -1,0 +1,81 @@
+"""The `zhibiao` command line. Each command translates errors once: one line in Chinese, non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from assistant.errors import ZhibiaoError
+
+EXIT_FAIL_UNDER = 3
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from assistant.documents import read_document
+    from assistant.report import check_document, report_markdown
+
+    doc, problems = read_document(args.file)
+    report = check_document(doc, problems)
+    fmt = args.format
+    if args.output:
+        out = Path(args.output)
+        fmt_out = out.suffix.lstrip(".").lower() if out.suffix else fmt
+        text = report.model_dump_json(indent=2) if fmt_out == "json" else report_markdown(report)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    if fmt == "json":
+        print(report.model_dump_json(indent=2))
+    elif fmt == "md":
+        print(report_markdown(report))
+    else:
+        from assistant.terminal import print_report
+
+        print_report(report, verbose=args.verbose)
+        if args.output:
+            print(f"报告已写入 {args.output}")
+    if args.fail_under is not None:
+        low = [p for p in report.projects if p.score < args.fail_under]
+        if low:
+            names = "、".join(f"{p.name}（{p.score:.0f}分）" for p in low)
+            print(f"有{len(low)}个项目低于{args.fail_under:g}分：{names}", file=sys.stderr)
+            return EXIT_FAIL_UNDER
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zhibiao",
+        description="指标助手：起草、检查和改写预算项目支出绩效目标表。默认离线运行；配置 OPENAI_API_KEY/OPENAI_BASE_URL 后可使用大模型。",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+
+    p = sub.add_parser("check", help="检查文档中每个项目的绩效指标，给出评分和问题清单",
+                       description="读取 .txt（Word 导出的纯文本）、.docx、.xlsx 或 .json，逐项目检查并评分（0–100）。")
+    p.add_argument("file", help="要检查的文件")
+    p.add_argument("--format", choices=["table", "json", "md"], default="table", help="输出格式（默认 table：终端表格）")
+    p.add_argument("-o", "--output", help="把报告写入文件（.json 或 .md）")
+    p.add_argument("--fail-under", type=float, metavar="SCORE", help=f"任一项目得分低于 SCORE 时以退出码 {EXIT_FAIL_UNDER} 结束（用于流水线把关）")
+    p.add_argument("-v", "--verbose", action="store_true", help="显示提示级（info）问题和修改建议")
+    p.set_defaults(func=_cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except ZhibiaoError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

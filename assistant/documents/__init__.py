@@ -1,0 +1,126 @@
+"""Read and write budget documents: plain-text Word exports, .docx, .xlsx, .json and Markdown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from assistant.documents.blocks import extract_document
+from assistant.documents.markdown import sheet_markdown, document_markdown
+from assistant.documents.text_export import parse_text_export, write_text_export
+from assistant.errors import InputFileError
+from assistant.models import Document, ProjectSheet
+
+MAX_BYTES = 50 * 1024 * 1024
+READABLE = (".txt", ".docx", ".xlsx", ".json")
+WRITABLE = (".txt", ".docx", ".xlsx", ".json", ".md")
+_EXPECTED = "Word 导出的纯文本（.txt）、Word 文档（.docx）、Excel 工作簿（.xlsx）或 zhibiao JSON（.json）"
+
+
+def read_text_file(path: Path) -> str:
+    """Read a text file in UTF-8 (with or without BOM) or GB18030, as Chinese Windows tools write it."""
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise InputFileError(path, "文件含有二进制内容，不是文本文件", _EXPECTED)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError(path, "文本编码无法识别", "UTF-8 或 GBK 编码的文本")
+
+
+def read_document(path: str | Path) -> tuple[Document, list[str]]:
+    """Read a document and return it with the problems met while reading (skipped projects, bad amounts)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(path, "文件不存在")
+    if path.is_dir():
+        raise InputFileError(path, "这是一个文件夹", _EXPECTED)
+    size = path.stat().st_size
+    if size == 0:
+        raise InputFileError(path, "文件是空的", _EXPECTED)
+    if size > MAX_BYTES:
+        raise InputFileError(path, f"文件过大（{size / 1048576:.1f} MB，上限 {MAX_BYTES // 1048576} MB）", "单个部门预算文档")
+    suffix = path.suffix.lower()
+    meta: dict[str, str] = {}
+    if suffix == ".docx":
+        from assistant.documents.docx_io import read_docx_blocks
+
+        blocks = read_docx_blocks(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        from assistant.documents.xlsx_io import read_xlsx_blocks
+
+        blocks, meta = read_xlsx_blocks(path)
+    elif suffix == ".json":
+        return _read_json(path), []
+    elif suffix in (".txt", ".text", ""):
+        blocks = parse_text_export(read_text_file(path))
+    else:
+        raise InputFileError(path, f"不支持的文件类型“{suffix}”", _EXPECTED)
+    doc, problems = extract_document(blocks, source=str(path))
+    if meta:
+        doc.title = meta.get("文档标题", doc.title) or doc.title
+        doc.department = meta.get("部门", doc.department) or doc.department
+        if str(meta.get("预算年度", "")).isdigit():
+            doc.year = int(meta["预算年度"])
+    if not doc.projects:
+        raise InputFileError(path, "没有找到任何项目绩效目标表（需要“项目名称”和含“三级指标”“指标值”的指标表）",
+                             "预算项目支出绩效目标表")
+    return doc, problems
+
+
+def _read_json(path: Path) -> Document:
+    try:
+        data = json.loads(read_text_file(path))
+    except json.JSONDecodeError as exc:
+        raise InputFileError(path, f"JSON 格式错误（第{exc.lineno}行第{exc.colno}列）", "zhibiao JSON") from exc
+    try:
+        if isinstance(data, dict) and "projects" in data:
+            projects = [p.get("sheet", p) if isinstance(p, dict) else p for p in data["projects"]]
+            meta = {k: data[k] for k in ("title", "department", "year", "preface") if k in data}
+            return Document(**meta, projects=[ProjectSheet.model_validate(p) for p in projects], source=str(path))
+        if isinstance(data, dict) and "sheet" in data:
+            return Document(projects=[ProjectSheet.model_validate(data["sheet"])], source=str(path))
+        if isinstance(data, dict):
+            return Document(projects=[ProjectSheet.model_validate(data)], source=str(path))
+        if isinstance(data, list):
+            return Document(projects=[ProjectSheet.model_validate(p) for p in data], source=str(path))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise InputFileError(path, f"JSON 内容不符合绩效目标表格式：{where}：{first['msg']}", "zhibiao JSON") from exc
+    raise InputFileError(path, "JSON 顶层应为对象或数组", "zhibiao JSON")
+
+
+def document_json(doc: Document) -> str:
+    return doc.model_dump_json(indent=2, exclude={"source"})
+
+
+def write_document(doc: Document, path: str | Path, fmt: str | None = None) -> Path:
+    """Write a document; the format comes from `fmt` or the file suffix."""
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "docx":
+        from assistant.documents.docx_io import write_docx
+
+        return write_docx(doc, path)
+    if fmt == "xlsx":
+        from assistant.documents.xlsx_io import write_xlsx
+
+        return write_xlsx(doc, path)
+    if fmt == "json":
+        path.write_text(document_json(doc), encoding="utf-8")
+    elif fmt == "md":
+        path.write_text(document_markdown(doc), encoding="utf-8")
+    elif fmt == "txt":
+        path.write_text(write_text_export(doc), encoding="utf-8")
+    else:
+        raise InputFileError(path, f"不支持输出格式“{fmt}”", "、".join(WRITABLE))
+    return path
+
+
+__all__ = ["READABLE", "WRITABLE", "document_json", "read_document", "sheet_markdown", "write_document"]

@@ -1,0 +1,96 @@
+"""Word (.docx) reading and writing; the only module that imports python-docx."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from assistant.documents.blocks import Block, Paragraph, Table
+from assistant.documents.text_export import _info_rows
+from assistant.errors import InputFileError
+from assistant.models import Document, ProjectSheet
+
+INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "指标解释", "指标值", "指标值确定依据"]
+
+
+def read_docx_blocks(path: Path) -> list[Block]:
+    """Paragraphs and tables in document order; merged cells appear once per row."""
+    import docx
+    from docx.table import Table as DocxTable
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    try:
+        document = docx.Document(str(path))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputFileError(path, f"不是有效的 Word 文档（{type(exc).__name__}）", ".docx 格式的 Word 文件") from exc
+    except Exception as exc:  # python-docx raises its own PackageNotFoundError and lxml errors
+        raise InputFileError(path, f"Word 文档已损坏或格式不符（{exc}）", ".docx 格式的 Word 文件") from exc
+    blocks: list[Block] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, DocxParagraph):
+            blocks.append(Paragraph(item.text))
+        elif isinstance(item, DocxTable):
+            blocks.append(Table(rows=_table_rows(item)))
+    return blocks
+
+
+def _table_rows(table) -> list[list[str]]:
+    rows = []
+    for row in table.rows:
+        cells, last = [], None
+        for cell in row.cells:
+            if cell._tc is last:  # a horizontally merged cell is listed once per grid column
+                continue
+            last = cell._tc
+            cells.append("\n".join(p.text for p in cell.paragraphs))
+        rows.append(cells)
+    return rows
+
+
+def write_docx(doc: Document, path: Path) -> Path:
+    """Write the document in the standard layout: a heading, the project table and the indicator table per project."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    out = docx.Document()
+    style = out.styles["Normal"]
+    style.font.name = "宋体"
+    style.font.size = Pt(10.5)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    for para in doc.preface:
+        out.add_paragraph(para)
+    for i, sheet in enumerate(doc.projects, 1):
+        heading = out.add_paragraph(sheet.title or f"{i}.{sheet.name}绩效目标表")
+        heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if heading.runs:
+            heading.runs[0].bold = True
+        _add_table(out, _info_rows(sheet))
+        out.add_paragraph("")
+        _add_indicator_table(out, sheet)
+        out.add_paragraph("")
+    path = Path(path)
+    out.save(str(path))
+    return path
+
+
+def _add_table(out, rows: list[list[str]]):
+    width = max(len(r) for r in rows)
+    table = out.add_table(rows=len(rows), cols=width)
+    table.style = "Table Grid"
+    for r, row in enumerate(rows):
+        for c in range(width):
+            table.cell(r, c).text = row[c] if c < len(row) else ""
+    return table
+
+
+def _add_indicator_table(out, sheet: ProjectSheet):
+    rows = [INDICATOR_HEADER] + [
+        [ind.level1, ind.level2, ind.name, ind.description, ind.value, ind.basis] for ind in sheet.indicators
+    ]
+    table = _add_table(out, rows)
+    for cell in table.rows[0].cells:
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    return table

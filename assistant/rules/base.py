@@ -1,0 +1,116 @@
+"""Findings as data, the rule registry and the context every rule reads."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Iterable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.models import Indicator, ProjectSheet
+from assistant.taxonomy import BENEFIT, BENEFIT_LEVEL2, SATISFACTION, SERVICE_SATISFACTION, is_cost_level2
+from assistant.values import ParsedValue
+
+Severity = Literal["error", "warning", "info"]
+Dimension = Literal["completeness", "measurability", "relevance", "basis"]
+
+
+class Finding(BaseModel):
+    """One defect found in a sheet: code, severity, where, a Chinese message and a fix hint."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule: str = Field(description="rule code, e.g. V07")
+    severity: Severity = Field(description="error | warning | info")
+    dimension: Dimension = Field(description="score dimension the rule counts against")
+    indicator: str | None = Field(None, description="三级指标名称 the finding is about (None: the whole sheet)")
+    index: int | None = Field(None, description="position of the indicator in the sheet (0-based)")
+    message: str = Field(description="what is wrong, in Chinese")
+    hint: str = Field("", description="how to fix it, in Chinese")
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    code: str
+    severity: Severity
+    dimension: Dimension
+    title: str
+    func: Callable[["Context"], Iterable[Finding]]
+
+
+RULES: dict[str, RuleInfo] = {}
+
+
+def rule(code: str, severity: Severity, dimension: Dimension, title: str):
+    """Register a rule function under its code."""
+
+    def wrap(func: Callable[["Context"], Iterable[tuple[int | None, str, str] | Finding]]):
+        def run(ctx: "Context") -> list[Finding]:
+            out = []
+            for item in func(ctx):
+                if isinstance(item, Finding):
+                    out.append(item)
+                    continue
+                index, message, hint = item
+                name = ctx.sheet.indicators[index].name if index is not None else None
+                out.append(Finding(rule=code, severity=severity, dimension=dimension, indicator=name,
+                                   index=index, message=message, hint=hint))
+            return out
+
+        RULES[code] = RuleInfo(code, severity, dimension, title, run)
+        return func
+
+    return wrap
+
+
+_TITLE_RE = re.compile(r"《[^》]*》")
+
+
+@dataclass
+class Context:
+    """A normalised sheet plus what the rules need to know about it."""
+
+    sheet: ProjectSheet
+    extra_text: str = ""
+    _cache: dict = field(default_factory=dict)
+
+    @cached_property
+    def project_text(self) -> str:
+        return " ".join([self.sheet.name, self.sheet.fund_use, *self.sheet.goals, self.extra_text])
+
+    @cached_property
+    def values(self) -> list[ParsedValue]:
+        return [ind.parsed_value for ind in self.sheet.indicators]
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        return self.sheet.indicators
+
+    def rows(self, *level2: str) -> list[tuple[int, Indicator]]:
+        return [(i, ind) for i, ind in enumerate(self.indicators) if not level2 or ind.level2 in level2]
+
+    def cost_rows(self) -> list[tuple[int, Indicator]]:
+        return [(i, ind) for i, ind in enumerate(self.indicators) if is_cost_level2(ind.level2)]
+
+    def benefit_rows(self) -> list[tuple[int, Indicator]]:
+        return [(i, ind) for i, ind in enumerate(self.indicators)
+                if ind.level2 in BENEFIT_LEVEL2 or ind.level1 == BENEFIT]
+
+    def satisfaction_rows(self) -> list[tuple[int, Indicator]]:
+        return [(i, ind) for i, ind in enumerate(self.indicators)
+                if ind.level2 == SERVICE_SATISFACTION or ind.level1 == SATISFACTION]
+
+    @property
+    def budget_yuan(self) -> float | None:
+        return self.sheet.budget.total_yuan
+
+
+def strip_titles(text: str) -> str:
+    """Text without 《…》 titles (so a cited standard's words are judged separately)."""
+    return _TITLE_RE.sub("", text or "")
+
+
+def titles(text: str) -> list[str]:
+    return _TITLE_RE.findall(text or "")

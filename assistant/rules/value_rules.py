@@ -1,0 +1,269 @@
+"""Value rules (V): every 指标值 parses, points the right way and can be scored."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from functools import lru_cache
+from importlib import resources
+
+from assistant.lexicon import POSITIVE_RATE_WORDS, REVERSE_WORDS, has_any, is_count_name, is_rate_name
+from assistant.rules.base import Context, rule
+from assistant.taxonomy import QUALITY, QUANTITY, TIMELINESS
+from assistant.values import MONEY_UNITS, ParsedValue, normalize_unit
+
+_GROWTH = ("增长", "下降", "节约", "超额", "增幅", "降幅", "提高", "降低", "减少", "提升", "节支", "增速", "涨幅")
+_REVERSE_RATE_ENDINGS = (
+    "投诉率", "故障率", "事故率", "差错率", "发生率", "发病率", "死亡率", "返工率", "超标率", "失误率", "损失率", "辍学率",
+    "流失率", "逾期率", "超支率", "误报率", "漏报率", "空置率", "报废率", "复发率", "不合格率", "涨幅",
+)
+_POSITIVE_CHANGE = ("下降率", "降低率", "节约率", "减少率", "减排率", "降幅", "节支率", "下降幅度", "下降", "节约", "减少")
+_NONSTANDARD_UNITS = {"度": "℃", "M": "米", "m": "米", "KM": "公里", "km": "公里", "Km": "公里", "万": "万元", "平米": "平方米"}
+_NAME_UNIT = re.compile(r"[（(]\s*([^（）()]{1,6}?)\s*[）)]?\s*$")
+
+
+def _reverse(name: str) -> bool:
+    core = name.strip()
+    if core.endswith(_POSITIVE_CHANGE) or has_any(core, ("下降率", "节约率", "降低率", "减少率")):
+        return False
+    if is_rate_name(core):
+        return core.endswith(_REVERSE_RATE_ENDINGS)
+    return has_any(core, REVERSE_WORDS)
+
+
+@rule("V01", "error", "measurability", "指标值为空或无法识别")
+def unparsable(ctx: Context):
+    for i, v in enumerate(ctx.values):
+        if v.kind == "empty":
+            yield i, "指标值为空。", "填写“运算符+数值+单位”、完成时间或分级定性值。"
+        elif v.kind == "unparsed":
+            yield i, f"指标值“{v.raw}”无法识别为“运算符+数值+单位”、日期或分级定性值。", "改为如“≥95%”“=2辆”“2025年12月31日前”。"
+
+
+@rule("V02", "error", "measurability", "定量指标值缺少运算符")
+def missing_operator(ctx: Context):
+    for i, v in enumerate(ctx.values):
+        if v.kind == "number" and v.op_implicit:
+            yield i, f"指标值“{v.raw}”缺少运算符，无法判断是下限还是上限。", f"改为“≥{v.display()}”“≤{v.display()}”或“={v.display()}”。"
+
+
+@rule("V03", "error", "measurability", "数量类指标用了百分比")
+def count_with_percent(ctx: Context):
+    for i, ind in enumerate(ctx.indicators):
+        v = ctx.values[i]
+        if not v.is_percent or is_rate_name(ind.name) or not ind.name:
+            continue
+        if is_count_name(ind.name) or ind.level2 == QUANTITY:
+            yield (i, f"“{ind.name}”是数量（绝对数），指标值却是百分比“{v.raw}”。",
+                   "写明实际数量和计量单位，如“=2辆”“=12000平方米”“≥120次”。")
+
+
+@rule("V04", "error", "measurability", "比率类指标用了绝对值")
+def rate_with_absolute(ctx: Context):
+    for i, ind in enumerate(ctx.indicators):
+        v = ctx.values[i]
+        name = re.sub(r"[（(][%％][）)]$", "", ind.name.strip())
+        if not name.endswith(("率", "比例", "占比", "比重", "满意度")) or v.kind not in ("number", "range"):
+            continue
+        if v.unit not in ("%", "‰"):
+            yield i, f"“{ind.name}”是比率，指标值“{v.raw}”却不是百分数。", "比率指标值写成百分数，如“≥95%”。"
+
+
+@rule("V05", "error", "measurability", "名称中的单位与指标值单位不一致")
+def name_unit_conflict(ctx: Context):
+    for i, ind in enumerate(ctx.indicators):
+        m = _NAME_UNIT.search(ind.name.strip())
+        v = ctx.values[i]
+        if not m or v.unit is None or v.kind not in ("number", "range", "placeholder"):
+            continue
+        named = normalize_unit(m.group(1))
+        if named and named != v.unit and not v.unit.startswith(named):
+            yield i, f"名称注明单位为“{m.group(1)}”，指标值“{v.raw}”的单位却是“{v.unit_raw}”。", f"指标值改用“{m.group(1)}”计量。"
+
+
+@rule("V06", "error", "measurability", "百分比超出合理范围")
+def impossible_percent(ctx: Context):
+    for i, ind in enumerate(ctx.indicators):
+        v = ctx.values[i]
+        if v.unit != "%" or v.number is None:
+            continue
+        top = v.upper if v.upper is not None else v.number
+        if v.number < 0 or (top > 100 and not has_any(ind.name, _GROWTH)):
+            yield i, f"“{ind.name}”的指标值“{v.raw}”超出0～100%。", "比率取值在0～100%之间。"
+
+
+@rule("V07", "warning", "measurability", "“≥100%”式指标值")
+def ge_hundred(ctx: Context):
+    for i, v in enumerate(ctx.values):
+        if v.kind == "number" and v.op in ("≥", ">") and v.number is not None and v.number >= 100 and v.unit == "%":
+            yield i, f"指标值“{v.raw}”没有意义：比率不可能超过100%。", "完成类、准确类指标用“=100%”，其他按实际水平设“≥9X%”；数量类指标写实际数量。"
+
+
+@rule("V08", "warning", "measurability", "指标值普遍为100%")
+def blanket_hundred(ctx: Context):
+    quantitative = [v for v in ctx.values if v.kind == "number"]
+    hundred = [v for v in quantitative if v.number == 100 and v.unit in ("%", None)]
+    if len(quantitative) >= 4 and len(hundred) / len(quantitative) > 0.5:
+        yield (None, f"{len(hundred)}/{len(quantitative)}个定量指标取值为100%，目标缺乏区分度，难以体现绩效。",
+               "按历史水平和行业标准设置有区分度的目标值，数量、时效、成本指标写实际数量、时间和金额。")
+
+
+@rule("V09", "error", "measurability", "指标方向错误")
+def wrong_direction(ctx: Context):
+    for i, ind in enumerate(ctx.indicators):
+        v = ctx.values[i]
+        if v.op is None or not ind.name:
+            continue
+        if _reverse(ind.name) and v.op in ("≥", ">"):
+            yield i, f"“{ind.name}”越低越好（反向指标），指标值却是“{v.raw}”。", "反向指标用“≤”或“=0”，如“≤30分钟”“=0起”。"
+        elif is_rate_name(ind.name) and has_any(ind.name, POSITIVE_RATE_WORDS) and v.op in ("≤", "<") \
+                and not has_any(ind.name, ("不", "未", "非")):
+            yield i, f"“{ind.name}”越高越好（正向指标），指标值却是“{v.raw}”。", "正向指标用“≥”或“=”。"
+
+
+@lru_cache(maxsize=4)
+def _standards(path: str | None) -> list[dict]:
+    text = resources.files("assistant.data").joinpath("standards.json").read_text(encoding="utf-8")
+    limits = json.loads(text)["limits"]
+    if path:
+        with open(path, encoding="utf-8") as fh:
+            extra = json.load(fh)["limits"]
+        ids = {x["id"] for x in extra}
+        limits = [x for x in limits if x["id"] not in ids] + extra
+    return limits
+
+
+def standards() -> list[dict]:
+    """Numeric limits (data/standards.json, plus ZHIBIAO_STANDARDS overrides)."""
+    return _standards(os.environ.get("ZHIBIAO_STANDARDS") or None)
+
+
+def _in_limit_unit(v: ParsedValue, limit: dict) -> tuple[float | None, float | None]:
+    unit = limit["unit"]
+    base = (v.unit or "").split("/")[0]
+    factor = 1.0
+    if unit in MONEY_UNITS and base in MONEY_UNITS:
+        factor = MONEY_UNITS[base] / MONEY_UNITS[unit]
+    elif base != unit:
+        return None, None
+    lo = v.number * factor if v.number is not None else None
+    hi = v.upper * factor if v.upper is not None else None
+    return lo, hi
+
+
+def _violates(v: ParsedValue, limit: dict) -> bool:
+    lo, hi = _in_limit_unit(v, limit)
+    if lo is None:
+        return False
+    cap = limit["limit"]
+    if limit["kind"] == "cap":
+        if hi is not None:
+            return hi > cap
+        return (v.op in ("≥", ">") and lo >= cap and not (v.op == "≥" and lo == cap and cap == 100)) or \
+            (v.op in ("=", "≤", "<", None) and lo > cap)
+    if hi is not None:
+        return lo < cap
+    return (v.op in ("≤", "<") and lo <= cap) or (v.op in ("=", "≥", ">", None) and lo < cap)
+
+
+@rule("V10", "error", "measurability", "与规定标准冲突")
+def standard_conflict(ctx: Context):
+    for i, ind in enumerate(ctx.indicators):
+        v = ctx.values[i]
+        if v.kind not in ("number", "range"):
+            continue
+        text = ind.name + " " + ind.description
+        for limit in standards():
+            if not has_any(ind.name, tuple(limit["name_any"])):
+                continue
+            if limit.get("project_any") and not has_any(ctx.project_text + text, tuple(limit["project_any"])):
+                continue
+            scope = text + ctx.project_text
+            if limit.get("require_any") and not has_any(scope, tuple(limit["require_any"])):
+                continue
+            if limit.get("skip_any") and has_any(scope, tuple(limit["skip_any"])):
+                continue
+            if _violates(v, limit):
+                yield i, f"“{ind.name}”指标值“{v.raw}”与规定不符：{limit['message']}（{limit['source']}）。", limit["hint"]
+                break
+
+
+@rule("V11", "warning", "measurability", "计量单位不规范")
+def nonstandard_unit(ctx: Context):
+    for i, v in enumerate(ctx.values):
+        if v.unit_raw in _NONSTANDARD_UNITS:
+            yield i, f"指标值“{v.raw}”的单位“{v.unit_raw}”不规范。", f"改用“{_NONSTANDARD_UNITS[v.unit_raw]}”。"
+
+
+@rule("V12", "warning", "measurability", "时效指标填成全年天数")
+def whole_year(ctx: Context):
+    for i, ind in enumerate(ctx.indicators):
+        v = ctx.values[i]
+        whole = (v.kind == "number" and v.unit in ("天", "日") and v.number in (365, 366)) or \
+            v.raw.strip() in ("全年", "12个月", "一年")
+        if whole:
+            yield i, f"“{ind.name}”的指标值“{v.raw}”只是全年天数，不是时效目标。", "改为完成时间节点（如“2025年12月31日前”）、时限或及时率。"
+
+
+@rule("V14", "warning", "measurability", "定性指标值未分级")
+def vague_value(ctx: Context):
+    for i, ind in enumerate(ctx.indicators):
+        v = ctx.values[i]
+        if v.kind == "vague" and not has_any(ind.description, ("分级", "分档", "优良中", "达到预期", "部分达到", "未达到")):
+            yield i, f"指标值“{v.raw}”是笼统描述，无法评判是否完成。", "改为可量化的值，或采用“达到预期目标/部分达到/未达到”分级并在指标解释中写明各档标准。"
+
+
+@rule("V15", "error", "measurability", "满意度目标为100%")
+def satisfaction_hundred(ctx: Context):
+    for i, ind in enumerate(ctx.indicators):
+        v = ctx.values[i]
+        if "满意" in ind.name and v.number is not None and v.number >= 100 and v.kind == "number":
+            yield i, f"满意度“{v.raw}”不现实，也无法考核。", "按历史测评结果设为≥85%～≥95%。"
+
+
+@rule("V16", "warning", "measurability", "目标值偏低")
+def too_low(ctx: Context):
+    for i, ind in enumerate(ctx.indicators):
+        v = ctx.values[i]
+        if v.unit != "%" or v.number is None or v.op not in ("≥", ">", "="):
+            continue
+        floor = None
+        if "满意" in ind.name:
+            floor = 80
+        elif ind.level2 == QUALITY and has_any(ind.name, ("合格", "达标", "完好", "验收")):
+            floor = 90
+        elif ind.level2 == TIMELINESS and "及时" in ind.name:
+            floor = 90
+        if floor is not None and v.number < floor:
+            yield i, f"“{ind.name}”目标“{v.raw}”偏低（同类项目通常不低于{floor}%）。", "参照历史实际和行业水平提高目标值。"
+
+
+@rule("V17", "error", "measurability", "成本目标超过项目预算")
+def cost_over_budget(ctx: Context):
+    budget = ctx.budget_yuan
+    if not budget:
+        return
+    for i, ind in ctx.cost_rows():
+        amount = ctx.values[i].in_yuan()
+        if amount is not None and amount > budget * 1.0001:
+            yield i, f"成本目标“{ctx.values[i].raw}”超过项目预算{budget:,.2f}元。", "成本指标不得超过项目预算，按测算的单位成本或定额设置。"
+
+
+_PER_UNIT = ("单价", "单位", "人均", "生均", "户均", "亩均", "每", "单车", "单方", "定额", "标准", "次均", "平均", "/", "均")
+
+
+@rule("V19", "warning", "measurability", "成本指标只写“控制在预算内”")
+def only_budget_cap(ctx: Context):
+    rows = ctx.cost_rows()
+    if not rows:
+        return
+    if all(not has_any(ind.name + ctx.values[i].raw, _PER_UNIT) for i, ind in rows):
+        yield rows[0][0], "成本指标只有总额或“控制在预算内”，无法评价成本效率。", "改为单位成本、人均/单车/单位面积标准或定额，如“单位面积改造造价≤X元/平方米”。"
+
+
+@rule("V20", "info", "measurability", "指标值待填写")
+def placeholder(ctx: Context):
+    for i, v in enumerate(ctx.values):
+        if v.kind == "placeholder" or v.year_slot:
+            yield i, f"指标值“{v.raw}”含待填写的占位内容。", "根据项目实际（台账、合同、测算表、上年实际值）填写具体数值。"

@@ -1,0 +1,121 @@
+"""One settings object. Precedence: explicit argument > environment variable > settings file > default.
+
+The settings file is `$ZHIBIAO_HOME/settings.toml` (default `~/.zhibiao/settings.toml`), flat keys such as
+`base_url = "http://127.0.0.1:8000/v1"`, `model = "qwen2.5-7b-instruct"`, `max_repairs = 2`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from assistant.errors import ConfigError
+
+# switches that keep every dependency from phoning home; set before those packages are imported
+OFFLINE_ENV = {
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "ORT_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+}
+
+
+def apply_offline_env() -> None:
+    """Turn telemetry off for chromadb, gradio, huggingface_hub and onnxruntime (never overrides the user)."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def home() -> Path:
+    return Path(os.environ.get("ZHIBIAO_HOME") or Path.home() / ".zhibiao")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with the environment variable that sets it."""
+
+    base_url: str = ""            # OPENAI_BASE_URL / ZHIBIAO_BASE_URL
+    api_key: str = field(default="", repr=False)  # OPENAI_API_KEY / ZHIBIAO_API_KEY
+    model: str = "gpt-4o-mini"    # ZHIBIAO_MODEL / OPENAI_MODEL
+    timeout: float = 60.0         # ZHIBIAO_TIMEOUT (seconds per model call)
+    max_retries: int = 2          # ZHIBIAO_MAX_RETRIES (HTTP retries for 429/5xx/timeouts)
+    max_repairs: int = 2          # ZHIBIAO_MAX_REPAIRS (validate-and-repair rounds)
+    temperature: float = 0.2      # ZHIBIAO_TEMPERATURE
+    drafter: str = ""             # ZHIBIAO_DRAFTER: exemplar | llm (default: llm when an endpoint is set)
+    chroma_url: str = ""          # ZHIBIAO_CHROMA_URL: a shared `chroma run` server
+    data_dir: str = ""            # ZHIBIAO_DATA_DIR (default $ZHIBIAO_HOME/data)
+    embedding: str = ""           # ZHIBIAO_EMBEDDING: ngram | e5 (default: the measured best available)
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.base_url or self.api_key)
+
+    @property
+    def default_drafter(self) -> str:
+        return self.drafter or ("llm" if self.llm_configured else "exemplar")
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir) if self.data_dir else home() / "data"
+
+    def require_llm(self) -> None:
+        if not self.llm_configured:
+            raise ConfigError("未配置大模型接口：请设置 OPENAI_API_KEY（以及 OPENAI_BASE_URL 指向 DeepSeek、通义千问、vLLM、"
+                              "Ollama 等 OpenAI 兼容服务），或在 settings.toml 中设置 base_url/api_key")
+
+
+_ENV = {
+    "base_url": ("ZHIBIAO_BASE_URL", "OPENAI_BASE_URL"),
+    "api_key": ("ZHIBIAO_API_KEY", "OPENAI_API_KEY"),
+    "model": ("ZHIBIAO_MODEL", "OPENAI_MODEL"),
+    "timeout": ("ZHIBIAO_TIMEOUT",),
+    "max_retries": ("ZHIBIAO_MAX_RETRIES",),
+    "max_repairs": ("ZHIBIAO_MAX_REPAIRS",),
+    "temperature": ("ZHIBIAO_TEMPERATURE",),
+    "drafter": ("ZHIBIAO_DRAFTER",),
+    "chroma_url": ("ZHIBIAO_CHROMA_URL",),
+    "data_dir": ("ZHIBIAO_DATA_DIR",),
+    "embedding": ("ZHIBIAO_EMBEDDING",),
+}
+
+
+def _coerce(name: str, raw: object) -> object:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if kind == "int":
+            return int(raw)  # type: ignore[arg-type]
+        if kind == "float":
+            return float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"配置项 {name} 的值“{raw}”不是有效的数字") from exc
+    return str(raw)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the file, the environment and explicit overrides (None values are ignored)."""
+    values: dict[str, object] = {}
+    path = home() / "settings.toml"
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from exc
+        unknown = set(data) - set(_ENV)
+        if unknown:
+            raise ConfigError(f"配置文件 {path} 含未知配置项：{', '.join(sorted(unknown))}")
+        values.update(data)
+    for name, variables in _ENV.items():
+        for var in variables:
+            if os.environ.get(var):
+                values[name] = os.environ[var]
+                break
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()})
+    if settings.drafter not in ("", "exemplar", "llm"):
+        raise ConfigError(f"未知的起草方式“{settings.drafter}”（可选 exemplar 或 llm）")
+    return settings

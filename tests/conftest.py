@@ -1,0 +1,28 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT.parent / "shared" / "seeds" / "000_fc1ffac4572add23.txt"
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """No user settings, keys or proxies leak into a test; data goes to a temporary home."""
+    for var in list(os.environ):
+        if var.startswith(("OPENAI_", "ZHIBIAO_", "LANGSMITH_", "LANGCHAIN_")) or var.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+            monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("ZHIBIAO_HOME", str(tmp_path / "zhibiao-home"))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    yield
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    if not SEED.exists():
+        pytest.fail(f"seed document missing: {SEED}")
+    return SEED

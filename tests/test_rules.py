@@ -1,0 +1,163 @@
+"""Each validator rule fires on a sheet with its defect and stays silent on the well-written sheets."""
+
+import pytest
+
+from assistant.models import Indicator, ProjectSheet
+from assistant.report import check_project
+from assistant.rules import RULES, check_sheet
+from good_sheets import GOOD_SHEETS, good_sheet
+
+
+def codes(sheet: ProjectSheet) -> set[str]:
+    return {f.rule for f in check_sheet(sheet)}
+
+
+def edit(key: str, index: int | None = None, **fields) -> ProjectSheet:
+    """A good sheet with one indicator (or the sheet itself) changed."""
+    sheet = good_sheet(key)
+    if index is None:
+        return sheet.model_copy(update=fields)
+    rows = list(sheet.indicators)
+    rows[index] = rows[index].model_copy(update=fields)
+    return sheet.model_copy(update={"indicators": rows})
+
+
+def drop(key: str, *level2: str) -> ProjectSheet:
+    sheet = good_sheet(key)
+    return sheet.model_copy(update={"indicators": [i for i in sheet.indicators if i.level2 not in level2]})
+
+
+def add(key: str, **fields) -> ProjectSheet:
+    sheet = good_sheet(key)
+    return sheet.model_copy(update={"indicators": sheet.indicators + [Indicator(**fields)]}).normalized()
+
+
+BAD = {
+    "S01": lambda: drop("heating", "数量指标"),
+    "S02": lambda: drop("heating", "时效指标"),
+    "S03": lambda: drop("vehicle", "服务对象满意度指标"),
+    "S04": lambda: edit("heating", 0, level1="效益指标", level2="数量指标"),
+    "S05": lambda: good_sheet("heating").model_copy(update={"indicators": good_sheet("heating").indicators[:4]}),
+    "S06": lambda: add("heating", level1="产出指标", level2="质量指标", name="室温达标率", description="达标测点÷总测点×100%", value="≥95%", basis="历史标准：2024年97%"),
+    "S07": lambda: edit("heating", 4, value="2027年11月10日前"),
+    "S08": lambda: edit("heating", 7, name="经费保障覆盖率"),
+    "N01": lambda: edit("heating", 6, name="维护社会稳定"),
+    "N02": lambda: edit("vehicle", 2, name="车辆购置费专款专用率"),
+    "N03": lambda: edit("vehicle", 0, name="购置公务用车2辆"),
+    "N04": lambda: edit("vehicle", 8, name="设备购置类项目持续使用时间（年"),
+    "N05": lambda: edit("heating", 7, name="正常供热率"),
+    "N06": lambda: edit("heating", 6, name="市民对供暖改善的满意程度", value="≥85%"),
+    "N07": lambda: edit("fire", 8, name="工程验收合格率", value="=100%"),
+    "N08": lambda: edit("heating", 6, name="构建和谐劳动关系覆盖率", value="≥95%"),
+    "V01": lambda: edit("heating", 3, value="保障机关正常运转，提高工作效率"),
+    "V02": lambda: edit("heating", 3, value="95%"),
+    "V03": lambda: edit("heating", 0, value="≥100%"),
+    "V04": lambda: edit("heating", 3, value="365天"),
+    "V05": lambda: edit("vehicle", 8, name="新购车辆使用年限（年）", value="≥90%"),
+    "V06": lambda: edit("heating", 3, value="≥120%"),
+    "V07": lambda: edit("heating", 3, value="≥100%"),
+    "V08": lambda: good_sheet("vehicle").model_copy(update={"indicators": [
+        i.model_copy(update={"value": "=100%"}) if n < 6 else i for n, i in enumerate(good_sheet("vehicle").indicators)]}),
+    "V09": lambda: edit("fire", 6, value="≥2小时"),
+    "V10": lambda: edit("heating", 2, name="取暖温度", value="≥20℃"),
+    "V11": lambda: edit("heating", 2, value="18-20度"),
+    "V12": lambda: edit("heating", 4, name="供热费缴纳及时情况", value="365天"),
+    "V14": lambda: edit("heating", 6, value="明显改善"),
+    "V15": lambda: edit("heating", 8, value="=100%"),
+    "V16": lambda: edit("heating", 8, value="≥70%"),
+    "V17": lambda: edit("heating", 5, name="年度供热费", value="≤200万元"),
+    "V19": lambda: edit("heating", 5, name="项目总成本", value="≤106.7万元"),
+    "V20": lambda: edit("heating", 0, value="={N:供暖面积}平方米"),
+    "D01": lambda: edit("heating", 3, description="室温达标率"),
+    "D02": lambda: edit("heating", 3, description="办公区室温达到规定温度的情况，物业负责测量"),
+    "D03": lambda: edit("vehicle", 0, description="年生产量"),
+    "D04": lambda: edit("heating", 1, description="反映供暖工作开展情况"),
+    "D05": lambda: edit("heating", 6, description="全面落实《公路水运工程质量监督管理办法》规定的次数"),
+    "D06": lambda: edit("heating", 6, name="办公秩序保障程度", value="达到预期目标", description="机关办公秩序保障情况"),
+    "B01": lambda: edit("heating", 3, basis=""),
+    "B02": lambda: edit("heating", 3, basis="室温达标率"),
+    "B03": lambda: edit("heating", 3, basis="按上级要求执行"),
+    "B04": lambda: edit("heating", 3, basis="历史标准"),
+    "B05": lambda: edit("heating", 8, basis="行业标准：行业通行做法"),
+    "B06": lambda: edit("heating", 6, basis="行业标准：《公路水运工程质量监督管理办法》"),
+    "C01": lambda: edit("heating", 0, name="档案数字化扫描页数", description="完成扫描的档案页数", value="≥50000页"),
+    "C03": lambda: good_sheet("heating").model_copy(update={"indicators": [
+        i.model_copy(update={"name": "维护社会稳定", "value": "有效"}) if i.level1 == "效益指标" else i
+        for i in good_sheet("heating").indicators]}),
+    "X01": lambda: good_sheet("vehicle").model_copy(update={"indicators": [
+        i.model_copy(update={"value": "≥95%"}) for i in good_sheet("vehicle").indicators]}),
+}
+
+
+def test_every_rule_has_a_failing_case():
+    assert set(BAD) == set(RULES), f"rules without a failing case: {set(RULES) - set(BAD)}"
+
+
+@pytest.mark.parametrize("code", sorted(BAD))
+def test_rule_fires_on_its_defect(code):
+    sheet = BAD[code]()
+    assert code in codes(sheet), f"{code} did not fire"
+
+
+@pytest.mark.parametrize("code", sorted(BAD))
+def test_rule_silent_on_good_sheets(code):
+    for key in GOOD_SHEETS:
+        assert code not in codes(good_sheet(key)), f"{code} fired on the good sheet {key}"
+
+
+@pytest.mark.parametrize("key", sorted(GOOD_SHEETS))
+def test_good_sheets_score_high_without_errors(key):
+    report = check_project(good_sheet(key))
+    assert not [f for f in report.findings if f.severity == "error"]
+    assert report.score >= 90
+
+
+def test_finding_carries_location_message_and_hint():
+    findings = check_sheet(BAD["V07"]())
+    f = next(f for f in findings if f.rule == "V07")
+    assert f.indicator == "室温达标率" and f.index == 3
+    assert "100%" in f.message and f.hint
+
+
+def test_score_drops_with_each_error_and_caps_per_rule():
+    good = check_project(good_sheet("heating")).score
+    one = check_project(BAD["V02"]()).score
+    assert one <= good - 10
+    many = good_sheet("heating").model_copy(update={"indicators": [
+        i.model_copy(update={"value": "95%"}) for i in good_sheet("heating").indicators]})
+    # nine V02 errors cost at most three errors' worth for V02 itself
+    v02 = [f for f in check_sheet(many) if f.rule == "V02"]
+    assert len(v02) == 9
+
+
+def test_satisfaction_under_quality_is_misplaced():
+    assert "S04" in codes(edit("heating", 8, level1="产出指标", level2="质量指标"))
+
+
+def test_2021_layout_rejects_cost_under_output():
+    sheet = good_sheet("training-2021")
+    rows = [i.model_copy(update={"level1": "产出指标", "level2": "成本指标"}) if i.level1 == "成本指标" else i
+            for i in sheet.indicators]
+    found = check_sheet(sheet.model_copy(update={"indicators": rows}))
+    assert any(f.rule == "S04" for f in found)
+
+
+def test_synonym_level_names_are_accepted():
+    sheet = good_sheet("heating")
+    rows = [i.model_copy(update={"level2": "进度指标"}) if i.level2 == "时效指标" else i for i in sheet.indicators]
+    rows = [i.model_copy(update={"level2": "环境效益指标"}) if i.level2 == "生态效益指标" else i for i in rows]
+    report = check_project(sheet.model_copy(update={"indicators": rows}))
+    assert not {"S04", "S02"} & {f.rule for f in report.findings}
+    assert {i.level2 for i in report.sheet.indicators} >= {"时效指标", "生态效益指标"}
+
+
+def test_vehicle_price_cap_from_standards_file(tmp_path, monkeypatch):
+    over = edit("vehicle", 5, value="≤25万元/辆")
+    assert "V10" in codes(over)
+    # a region file can raise the cap (e.g. a special-vehicle rule) without touching code
+    path = tmp_path / "std.json"
+    path.write_text('{"limits": [{"id": "official-vehicle-price-general", "kind": "cap", "limit": 30, "unit": "万元",'
+                    ' "name_any": ["单价", "价格"], "message": "m", "hint": "h", "source": "s", "date": "2025-01-01"}]}',
+                    encoding="utf-8")
+    monkeypatch.setenv("ZHIBIAO_STANDARDS", str(path))
+    assert "V10" not in codes(over)
