@@ -58,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-under", type=float, metavar="SCORE", help=f"任一项目得分低于 SCORE 时以退出码 {EXIT_FAIL_UNDER} 结束（用于流水线把关）")
     p.add_argument("-v", "--verbose", action="store_true", help="显示提示级（info）问题和修改建议")
     p.set_defaults(func=_cmd_check)
+
+    from assistant import cli_library
+
+    cli_library.add_parser(sub)
     return parser
 
 

