@@ -59,13 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="显示提示级（info）问题和修改建议")
     p.set_defaults(func=_cmd_check)
 
-    from assistant import cli_library
+    from assistant import cli_draft, cli_library
 
+    cli_draft.add_parser(sub)
     cli_library.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from assistant.settings import apply_offline_env
+
+    apply_offline_env()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -10,12 +10,19 @@ from assistant.report import SEVERITY_ZH, CheckReport
 _STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
 
 
+def _console() -> Console:
+    """A console that does not squeeze Chinese tables into 80 columns when output goes to a file or pipe."""
+    import sys
+
+    return Console() if sys.stdout.isatty() else Console(width=200)
+
+
 def _score_style(score: float) -> str:
     return "green" if score >= 90 else "yellow" if score >= 60 else "red"
 
 
 def print_report(report: CheckReport, verbose: bool = False, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or _console()
     for problem in report.problems:
         console.print(f"[yellow]读取问题：[/]{problem}")
     summary = Table(title=f"绩效目标表检查：{report.source}", show_lines=False)
@@ -42,3 +49,23 @@ def print_report(report: CheckReport, verbose: bool = False, console: Console | 
             cells = [f.rule, f"[{_STYLE[f.severity]}]{SEVERITY_ZH[f.severity]}[/]", f.indicator or "（整表）", f.message]
             table.add_row(*(cells + [f.hint] if verbose else cells))
         console.print(table)
+
+
+def print_draft(draft, console: Console | None = None) -> None:
+    """A drafted sheet with its score, findings and sources."""
+    console = console or _console()
+    sheet = draft.sheet
+    console.print(f"[bold]{sheet.name}[/]（{sheet.year}年，{'2021版' if sheet.layout == '2021' else '2015版'}指标体系）"
+                  f"  得分 [{_score_style(draft.score)}]{draft.score:.0f}[/]")
+    for goal in sheet.goals:
+        console.print(f"年度目标：{goal}")
+    table = Table(show_lines=True, expand=True)
+    for col, ratio in (("一级指标", 1), ("二级指标", 1), ("三级指标", 2), ("指标解释", 4), ("指标值", 1), ("指标值确定依据", 3)):
+        table.add_column(col, ratio=ratio)
+    for ind in sheet.indicators:
+        value = f"[yellow]{ind.value}[/]" if "{" in ind.value else ind.value
+        table.add_row(ind.level1, ind.level2, ind.name, ind.description, value, ind.basis)
+    console.print(table)
+    for f in draft.findings:
+        console.print(f"[{_STYLE[f.severity]}]{f.rule} {SEVERITY_ZH[f.severity]}[/] {f.indicator or '（整表）'}：{f.message}")
+    console.print("参考示范：" + "；".join(f"{s.name}（{s.id}）" for s in draft.sources))

@@ -149,12 +149,18 @@ class ExemplarStore:
         sets = load_library() if sets is None else sets
         records = indicator_records(sets) + list(extra or [])
         col = self._collection(SETS, create=True)
-        texts = [s.text for s in sets]
-        if sets:
-            col.add(ids=[s.id for s in sets], documents=texts,
+        # each set is indexed as its whole text plus one document per typical purpose (multi-vector): a short
+        # query then meets the sentence closest to it, and the set's score is whole-text + best-part similarity
+        docs = [(f"{x.id}", x.text, x, "full") for x in sets]
+        docs += [(f"{x.id}~{n}", part, x, "part") for x in sets
+                 for n, part in enumerate(x.purposes + [f"{x.name} {' '.join(x.keywords)}"])]
+        for i in range(0, len(docs), _BATCH):
+            chunk = docs[i:i + _BATCH]
+            texts = [d[1] for d in chunk]
+            col.add(ids=[d[0] for d in chunk], documents=texts,
                     embeddings=self.embedders[SETS].passages(texts).tolist(),
-                    metadatas=[{"name": s.name, "category": s.category, "file": s.file,
-                                "fingerprint": _fingerprint(s)} for s in sets])
+                    metadatas=[{"name": d[2].name, "category": d[2].category, "file": d[2].file, "set_id": d[2].id,
+                                "kind": d[3], "fingerprint": _fingerprint(d[2])} for d in chunk])
         col = self._collection(INDICATORS, create=True)
         for i in range(0, len(records), _BATCH):
             chunk = records[i:i + _BATCH]
@@ -171,7 +177,7 @@ class ExemplarStore:
         if col is None:
             return False
         sets = load_library() if sets is None else sets
-        got = col.get(include=["metadatas"])
+        got = col.get(where={"kind": "full"}, include=["metadatas"])
         stored = {i: (m or {}).get("fingerprint") for i, m in zip(got["ids"], got["metadatas"])}
         return stored == {s.id: _fingerprint(s) for s in sets}
 
@@ -182,7 +188,10 @@ class ExemplarStore:
         return self
 
     def count(self) -> dict[str, int]:
-        return {name: (col.count() if (col := self._collection(name)) else 0) for name in (SETS, INDICATORS)}
+        counts = {name: (col.count() if (col := self._collection(name)) else 0) for name in (SETS, INDICATORS)}
+        if counts[SETS] and (col := self._collection(SETS)) is not None:
+            counts[SETS] = len(col.get(where={"kind": "full"}, include=[])["ids"])
+        return counts
 
     # -- searching --------------------------------------------------------------------------------
     def _lexical(self, name: str):
@@ -190,25 +199,49 @@ class ExemplarStore:
             col = self._collection(name)
             if col is None:
                 raise ConfigError("指标库尚未建立：请先运行 zhibiao library build")
-            got = col.get(include=["documents", "metadatas"])
+            got = col.get(where={"kind": "full"} if name == SETS else None, include=["documents", "metadatas"])
             corpus = [tokenize(d or "") for d in got["documents"]]
             self._bm25[name] = (BM25(corpus), got["ids"], got["metadatas"], got["documents"])
         return self._bm25[name]
 
-    def _search(self, name: str, text: str, k: int, filters: dict[str, Any]) -> list[Hit]:
+    def _vector(self, name: str, text: str, depth: int, where: dict | None) -> list[tuple[str, dict, str]]:
+        """Vector ranking as (id, metadata, document); sets aggregate their whole-text and best-part similarity."""
         col = self._collection(name)
         if col is None:
             raise ConfigError("指标库尚未建立：请先运行 zhibiao library build")
-        depth = max(k * 5, 30)
-        where = _where(filters)
         n = col.count()
         if n == 0:
             return []
-        res = col.query(query_embeddings=[self.embedders[name].query(text).tolist()], n_results=min(depth, n), where=where,
+        query = [self.embedders[name].query(text).tolist()]
+        if name != SETS:
+            res = col.query(query_embeddings=query, n_results=min(depth, n), where=where,
+                            include=["metadatas", "documents", "distances"])
+            return list(zip(res["ids"][0], [m or {} for m in res["metadatas"][0]], res["documents"][0]))
+        res = col.query(query_embeddings=query, n_results=min(max(depth * 8, 200), n), where=where,
                         include=["metadatas", "documents", "distances"])
+        full: dict[str, float] = {}
+        part: dict[str, float] = {}
+        info: dict[str, tuple[dict, str]] = {}
+        for meta, doc, dist in zip(res["metadatas"][0], res["documents"][0], res["distances"][0]):
+            meta = meta or {}
+            set_id, sim = meta.get("set_id", ""), 1.0 - float(dist)
+            if meta.get("kind") == "full":
+                full[set_id] = sim
+                info[set_id] = (meta, doc)
+            else:
+                part[set_id] = max(part.get(set_id, -1.0), sim)
+                info.setdefault(set_id, (meta, doc))
+        floor = min(list(full.values()) + list(part.values()) + [0.0])
+        scored = {i: full.get(i, floor) + part.get(i, floor) for i in info}
+        ranked = sorted(scored, key=lambda i: (-round(scored[i], 9), i))[:depth]
+        return [(i, info[i][0], info[i][1]) for i in ranked]
+
+    def _search(self, name: str, text: str, k: int, filters: dict[str, Any]) -> list[Hit]:
+        depth = max(k * 5, 30)
+        where = _where(filters)
         hits: dict[str, Hit] = {}
-        for rank, (id_, meta, doc) in enumerate(zip(res["ids"][0], res["metadatas"][0], res["documents"][0])):
-            hits[id_] = Hit(id_, 1.0 / (RRF_K + rank), meta or {}, doc or "", vector_rank=rank)
+        for rank, (id_, meta, doc) in enumerate(self._vector(name, text, depth, where)):
+            hits[id_] = Hit(id_, 1.0 / (RRF_K + rank), meta, doc or "", vector_rank=rank)
         bm25, ids, metas, docs = self._lexical(name)
         allowed = None
         if where:

@@ -1,0 +1,169 @@
+"""What a user tells us about a project (a brief), and the quantities stated in it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from assistant.taxonomy import Layout, clean
+
+MAX_TEXT = 4000
+
+# longest first, so 万平方米 wins over 平方米 and 人次 over 人
+_UNITS = sorted("""万平方米 平方米 ㎡ 平米 万亩 亩 公顷 公里 千米 米 辆 台 套 部 个 所 座 处 条 场 场次 次 批次 批 期 班 人次 万人次 人 名 户 家 吨
+万吨 盏 株 万株 只 头 万头 块 册 万册 件 项 篇 份 学时 课时 间 张 宗 起 座 路 根 根次 眼 口 栋 幢 棵 羽 所 网点 个点位 点位 台套 门 期次 场馆""".split(),
+                key=len, reverse=True)
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUM = r"(?P<num>\d+(?:[.,，]\d+)*|[一二两三四五六七八九十百]{1,4})"
+_QTY_RE = re.compile(_NUM + r"\s*(?P<unit>" + "|".join(map(re.escape, _UNITS)) + r")")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def cn_number(text: str) -> float | None:
+    """'12', '1,236', '两', '十二', '一百二十' -> number."""
+    text = text.replace(",", "").replace("，", "")
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return float(total + current)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A stated quantity: '6部电梯' -> number 6, unit 部, after '电梯'."""
+
+    number: float
+    unit: str
+    raw: str
+    before: str
+    after: str
+
+    @property
+    def base(self) -> tuple[float, str]:
+        """Number and unit without a 万 prefix: 2万亩 -> (20000, 亩)."""
+        if self.unit.startswith("万") and len(self.unit) > 1:
+            return self.number * 10000, self.unit[1:]
+        if self.unit in ("㎡", "平米"):
+            return self.number, "平方米"
+        if self.unit == "千米":
+            return self.number, "公里"
+        return self.number, self.unit
+
+    @property
+    def context(self) -> str:
+        return self.before + self.after
+
+
+def extract_quantities(text: str) -> list[Quantity]:
+    """Quantities stated in free text (years, dates, money and percentages are not quantities)."""
+    out: list[Quantity] = []
+    for m in _QTY_RE.finditer(text or ""):
+        start, end = m.span()
+        tail = text[end:end + 2]
+        if tail.startswith(("年", "月", "日", "%", "％", "元")) or text[start - 1:start] in ("第",):
+            continue
+        if m.group("unit") in ("个", "条", "项", "件", "次", "期") and tail.startswith(("月", "工作日")):
+            continue
+        number = cn_number(m.group("num"))
+        if number is None or number == 0:
+            continue
+        runs = _CJK.findall(text[max(0, start - 10):start])
+        before = runs[-1][-6:] if runs and text[start - 1:start] and _CJK.match(text[start - 1:start]) else ""
+        after_m = _CJK.match(text[end:end + 8])
+        out.append(Quantity(number, m.group("unit"), m.group(0), before, after_m.group(0)[:6] if after_m else ""))
+    return out
+
+
+def parse_amount(text: str | float | int | Decimal | None) -> Decimal | None:
+    """'295900.00', '29.59万元', '1,000,000元', 1200000 -> Decimal 元."""
+    if text is None or text == "":
+        return None
+    if isinstance(text, (int, float, Decimal)):
+        return Decimal(str(text))
+    t = clean(str(text)).replace(",", "").replace("，", "").replace(" ", "")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(亿元|亿|万元|万|元)?", t)
+    if not m:
+        raise ValueError(f"预算金额无法识别：“{text}”（示例：295900.00、29.59万元）")
+    factor = {"亿元": 100_000_000, "亿": 100_000_000, "万元": 10_000, "万": 10_000}.get(m.group(2) or "", 1)
+    return Decimal(m.group(1)) * factor
+
+
+class BudgetLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item: str = Field(description="预算明细事项，如 保安服务费")
+    amount: Decimal | None = Field(None, description="金额（元）")
+
+    _amount = field_validator("amount", mode="before")(lambda v: parse_amount(v))
+
+
+class Brief(BaseModel):
+    """A project as the user describes it: the drafter's whole input."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="项目名称")
+    purpose: str = Field("", description="资金用途 / 项目内容")
+    budget: Decimal | None = Field(None, description="预算（元）；可写“29.59万元”")
+    department: str = Field("", description="预算单位")
+    year: int = Field(2026, description="预算年度")
+    layout: Layout = Field("2015", description="指标体系")
+    goal: str = Field("", description="已有的年度绩效目标（可空）")
+    budget_lines: list[BudgetLine] = Field(default_factory=list, description="预算明细")
+    code: str = Field("", description="项目编码（可空）")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = clean(v)
+        if not v:
+            raise ValueError("项目名称不能为空")
+        if len(v) > 200:
+            raise ValueError(f"项目名称过长（{len(v)}字，上限200字）")
+        return v
+
+    @field_validator("purpose", "goal")
+    @classmethod
+    def _bounded(cls, v: str) -> str:
+        if len(v) > MAX_TEXT:
+            raise ValueError(f"文字过长（{len(v)}字，上限{MAX_TEXT}字），请只填写资金用途和主要工作内容")
+        return v.strip()
+
+    @field_validator("budget", mode="before")
+    @classmethod
+    def _budget(cls, v):
+        amount = parse_amount(v)
+        if amount is not None and amount < 0:
+            raise ValueError("预算不能为负数")
+        return amount
+
+    @field_validator("year")
+    @classmethod
+    def _year(cls, v: int) -> int:
+        if not 2000 <= v <= 2100:
+            raise ValueError(f"预算年度不合理：{v}")
+        return v
+
+    @property
+    def text(self) -> str:
+        lines = " ".join(line.item for line in self.budget_lines)
+        return " ".join(x for x in (self.name, self.purpose, self.goal, lines) if x)
+
+    def quantities(self) -> list[Quantity]:
+        return extract_quantities(" ".join(x for x in (self.purpose, self.goal, self.name) if x))

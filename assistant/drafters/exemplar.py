@@ -1,0 +1,141 @@
+"""The offline drafter: the nearest exemplar set, made the project's own.
+
+It takes the best-matching project type's indicator set, fills the slots from the brief (stated quantities by
+unit and label, the budget year, unit costs from the budget), adds a 数量指标 for every stated quantity no row
+took, and leaves every number it cannot know as a visible {…} placeholder.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from functools import lru_cache
+
+from assistant.brief import Brief, Quantity
+from assistant.draft import Draft, Source, Trace, register
+from assistant.drafters.slots import SlotFiller
+from assistant.models import Indicator, ProjectSheet
+from assistant.rules import check_sheet
+from assistant.settings import Settings
+from assistant.taxonomy import QUANTITY, level1_for
+
+MAX_QUANTITY_ROWS = 4
+_UNIT_NOUN = {"公里": "里程", "米": "长度", "亩": "面积", "平方米": "面积", "公顷": "面积", "人次": "人次", "人": "人数",
+              "名": "人数", "户": "户数", "场": "场次", "次": "次数", "批次": "批次", "期": "期数", "吨": "数量"}
+_VERBS = re.compile(r"^(新建|建设|完成|实施|开展|组织|举办|养护|维修|更换|购置|采购|配备|改造|新增|保障|覆盖|培训|抽检|资助|发放|为|对|在|共|约|全年|年度)+")
+
+
+@lru_cache(maxsize=1)
+def default_store():
+    from retrieval.store import ExemplarStore
+
+    return ExemplarStore().ensure()
+
+
+def _library_by_id() -> dict:
+    from retrieval.library import load_library
+
+    return {s.id: s for s in load_library()}
+
+
+def compose_goal(brief: Brief, rows: list[Indicator]) -> str:
+    """An annual goal in the standard form: year, what the money does, and the key targets that are known."""
+    def known(ind: Indicator) -> bool:
+        return "{" not in ind.value and ind.value.strip() != ""
+
+    picks: list[Indicator] = []
+    for level2 in ("数量指标", "质量指标", "时效指标", "社会效益指标", "服务对象满意度指标"):
+        picks.extend([i for i in rows if i.level2 == level2 and known(i)][: 2 if level2 == "数量指标" else 1])
+    targets = "，".join(f"{i.name}{_readable(i.value)}" for i in picks)
+    what = brief.purpose.strip().rstrip("。；;") or f"实施{brief.name}"
+    return f"{brief.year}年，{what}，实现以下目标：{targets}。" if targets else f"{brief.year}年，{what}。"
+
+
+def _readable(value: str) -> str:
+    v = value.strip()
+    if v.startswith("="):
+        return v[1:]
+    if re.match(r"^\d{4}年", v):
+        return f"为{v}"
+    return {"≥": "不低于", "≤": "不高于", ">": "高于", "<": "低于"}.get(v[:1], "") + v[1:] if v[:1] in "≥≤<>" else v
+
+
+def _quantity_row(q: Quantity, brief: Brief, layout: str) -> Indicator:
+    noun = _VERBS.sub("", q.after or q.before) or brief.name
+    number, unit = q.base
+    name = f"{noun}{_UNIT_NOUN.get(unit, '数量')}"
+    if unit in ("部", "台", "套", "辆", "个", "座", "所", "处", "条", "盏", "株", "只", "头", "间", "张", "块", "件", "项") and q.after:
+        name = f"{q.after}数量"
+    return Indicator(level1=level1_for(QUANTITY, layout) or "产出指标", level2=QUANTITY, name=name,
+                     description=f"按项目实施方案完成的{noun}{_UNIT_NOUN.get(unit, '数量')}，以验收资料和工作台账为准",
+                     value=f"={q.raw}", basis=f"计划标准：{brief.name}实施方案及年度工作计划")
+
+
+class ExemplarDrafter:
+    """Offline drafting grounded in the exemplar library."""
+
+    name = "exemplar"
+
+    def __init__(self, settings: Settings | None = None, store=None) -> None:
+        self.settings = settings
+        self._store = store
+
+    @property
+    def store(self):
+        return self._store or default_store()
+
+    def retrieve(self, brief: Brief, k: int = 3):
+        return self.store.search_sets(brief.text, k=k)
+
+    def draft(self, brief: Brief) -> Draft:
+        start = time.perf_counter()
+        hits = self.retrieve(brief)
+        library = _library_by_id()
+        primary = library[hits[0].id]
+        filler = SlotFiller(brief)
+        rows = [r.model_copy(update={"value": filler.fill(r.value), "basis": filler.fill(r.basis),
+                                     "description": filler.fill(r.description)}) for r in primary.rows(brief.layout)]
+        rows = self._add_stated_quantities(brief, rows, filler)
+        sheet = ProjectSheet(code=brief.code, name=brief.name, department=brief.department, year=brief.year,
+                             layout=brief.layout, budget={"total": brief.budget, "fiscal": brief.budget},
+                             fund_use=brief.purpose, goals=[brief.goal or compose_goal(brief, rows)], indicators=rows)
+        sheet = self._drop_rows_with_errors(sheet)
+        sources = [Source(id=primary.id, name=primary.name, category=primary.category, score=round(hits[0].score, 5),
+                          references=primary.sources, indicators=[r.name for r in sheet.indicators])]
+        trace = Trace(drafter=self.name, latency_ms=(time.perf_counter() - start) * 1000,
+                      retrieval=[{"id": h.id, "name": h.metadata.get("name", ""), "score": round(h.score, 5)}
+                                 for h in hits],
+                      events=[f"matched {primary.id}", f"filled {len(filler.bound)} quantity slots"])
+        return Draft.build(sheet, sources, trace)
+
+    def _add_stated_quantities(self, brief: Brief, rows: list[Indicator], filler: SlotFiller) -> list[Indicator]:
+        """Every quantity the user stated appears in a 数量指标."""
+        stated = [q for i, q in enumerate(filler.quantities) if i not in filler.used]
+        count_rows = [i for i, r in enumerate(rows) if r.level2 == QUANTITY]
+        for q in stated:
+            if len(count_rows) >= MAX_QUANTITY_ROWS + 1:
+                break
+            new = _quantity_row(q, brief, brief.layout)
+            # replace an unfilled 数量 placeholder of the same unit, else insert after the last 数量 row
+            target = next((i for i in count_rows if "{N" in rows[i].value and rows[i].parsed_value.unit == q.base[1]), None)
+            if target is not None:
+                rows[target] = new
+            else:
+                at = (count_rows[-1] + 1) if count_rows else 0
+                rows.insert(at, new)
+                count_rows = [i for i, r in enumerate(rows) if r.level2 == QUANTITY]
+        return rows
+
+    @staticmethod
+    def _drop_rows_with_errors(sheet: ProjectSheet) -> ProjectSheet:
+        """A filled row can still clash with this project (e.g. a unit cost above the budget): leave it out."""
+        bad = {f.index for f in check_sheet(sheet) if f.severity == "error" and f.index is not None
+               and f.rule in ("V17", "V10", "V06", "S06")}
+        if not bad:
+            return sheet
+        return sheet.model_copy(update={"indicators": [r for i, r in enumerate(sheet.indicators) if i not in bad]})
+
+
+@register("exemplar")
+def _factory(settings: Settings) -> ExemplarDrafter:
+    return ExemplarDrafter(settings)

@@ -1,0 +1,96 @@
+"""Filling an exemplar's slots from the project: quantities by unit and label, the year, the budget, unit costs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.brief import Brief, Quantity
+
+SLOT_RE = re.compile(r"\{(?P<kind>N|X|YEAR|BUDGET|UNIT_COST)(?P<shift>[+-]\d)?(?::(?P<label>[^{}]*))?\}(?P<unit>[^\s，。；、{}]*)")
+
+
+def _fmt(x: float) -> str:
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def _base_unit(unit: str) -> str:
+    u = unit.split("/")[0].split("·")[0]
+    return {"㎡": "平方米", "平米": "平方米", "千米": "公里"}.get(u, u)
+
+
+@dataclass
+class SlotFiller:
+    """Fills slots for one project; each stated quantity is used for at most one slot label."""
+
+    brief: Brief
+    quantities: list[Quantity] = field(default_factory=list)
+    bound: dict[str, Quantity] = field(default_factory=dict)  # slot label -> quantity
+    used: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.quantities = self.quantities or self.brief.quantities()
+
+    def _find(self, unit: str, label: str, reuse: bool = False) -> Quantity | None:
+        if label and label in self.bound:
+            return self.bound[label]
+        want = _base_unit(unit)
+        candidates = [(i, q) for i, q in enumerate(self.quantities) if q.base[1] == want]
+        if not candidates:
+            return None
+        scored = sorted(candidates, key=lambda c: (-len(_bigrams(label) & _bigrams(c[1].context)), c[1] in self.used, c[0]))
+        i, q = scored[0]
+        overlap = len(_bigrams(label) & _bigrams(q.context))
+        if i in self.used and overlap == 0 and not reuse:
+            return None
+        self.used.add(i)
+        if label:
+            self.bound[label] = q
+        return q
+
+    def quantity_text(self, q: Quantity, slot_unit: str) -> str:
+        """The stated quantity in the slot's unit, keeping 万 as the user wrote it (2万亩)."""
+        base_number, base_unit = q.base
+        if q.unit.startswith("万") and slot_unit == base_unit:
+            return f"{_fmt(q.number)}万{slot_unit}"
+        return f"{_fmt(base_number)}{slot_unit}"
+
+    def fill(self, text: str) -> str:
+        """Replace every slot that the project can fill; leave the others visible."""
+        year = self.brief.year
+
+        def one(m: re.Match) -> str:
+            kind, label, unit = m.group("kind"), m.group("label") or "", m.group("unit") or ""
+            shift = int(m.group("shift") or 0)
+            if kind == "YEAR":
+                return f"{year + shift}{unit}"
+            if kind == "BUDGET" and self.brief.budget is not None:
+                amount = float(self.brief.budget)
+                if unit.startswith("万元"):
+                    return f"{_fmt(amount / 10000)}{unit}"
+                if unit.startswith("元"):
+                    return f"{_fmt(amount)}{unit}"
+            if kind == "N":
+                q = self._find(unit, label)
+                if q is not None:
+                    base = _base_unit(unit) if unit else q.base[1]
+                    rest = unit[len(base):] if unit.startswith(base) else ""
+                    return self.quantity_text(q, base) + rest
+            if kind == "UNIT_COST" and self.brief.budget is not None and "/" in unit:
+                money, denominator = unit.split("/", 1)
+                q = self._find(denominator, "", reuse=True)
+                if q is not None and q.base[0] > 0:
+                    per = float(self.brief.budget) / q.base[0]
+                    if money == "万元":
+                        per /= 10000
+                    if money in ("元", "万元"):
+                        return f"{_fmt(per)}{unit}"
+            return m.group(0)
+
+        return SLOT_RE.sub(one, text)

@@ -1,0 +1,129 @@
+"""The offline exemplar drafter on the seed's projects and on briefs it has never seen."""
+
+import re
+from collections import Counter
+
+import pytest
+
+from assistant.brief import Brief, extract_quantities
+from assistant.documents import read_document
+from assistant.drafters.exemplar import ExemplarDrafter
+from retrieval.library import load_library
+from retrieval.store import ExemplarStore
+
+LIBRARY = {s.id: s for s in load_library()}
+
+
+@pytest.fixture(scope="module")
+def drafter(tmp_path_factory):
+    store = ExemplarStore(path=tmp_path_factory.mktemp("chroma"))
+    store.build()
+    return ExemplarDrafter(store=store)
+
+
+@pytest.fixture(scope="module")
+def seed_drafts(drafter, seed_path):
+    doc, _ = read_document(seed_path)
+    return [(p, drafter.draft(Brief(name=p.name, purpose=p.fund_use, budget=str(p.budget.total), year=2023)))
+            for p in doc.projects]
+
+
+# each seed project's own object, as a reviewer would look for it in the indicator names
+OWN_OBJECTS = [r"车|油", r"供暖|取暖|热|室温", r"车", r"活动", r"办公楼|物业|设施设备|电梯",
+               r"工程|建筑|用房|竣工", r"后勤|保洁|安保|维修", r"消防|火灾", r"食堂|就餐|厨"]
+
+
+def test_seed_drafts_are_valid_and_score_high(seed_drafts):
+    for project, d in seed_drafts:
+        errors = [f"{f.rule} {f.indicator}" for f in d.findings if f.severity == "error"]
+        assert errors == [], project.name
+        assert d.score >= 90, project.name
+        assert d.sheet.year == 2023 and d.sheet.name == project.name
+        assert d.sources and d.sources[0].references
+
+
+@pytest.mark.parametrize("i", range(9))
+def test_seed_drafts_name_the_projects_own_objects(seed_drafts, i):
+    project, d = seed_drafts[i]
+    names = " ".join(ind.name for ind in d.sheet.indicators)
+    hits = len(re.findall(OWN_OBJECTS[i], names))
+    assert hits >= 3, (project.name, names)
+
+
+def _distinctive_keywords() -> dict[str, set[str]]:
+    """Keywords that only one project type uses."""
+    owners = Counter(k for s in LIBRARY.values() for k in set(s.keywords))
+    return {s.id: {k for k in s.keywords if owners[k] == 1 and len(k) >= 2} for s in LIBRARY.values()}
+
+
+def test_no_draft_carries_another_types_words(seed_drafts, drafter):
+    distinctive = _distinctive_keywords()
+    briefs = [Brief(name=p.name, purpose=p.fund_use, year=2023) for p, _ in seed_drafts] + [
+        Brief(name="2025年开平区农村公路养护专项资金", purpose="养护县乡村道186公里，处治坑槽、裂缝等病害"),
+        Brief(name="送戏下乡惠民演出", purpose="全年组织文艺院团送戏下乡演出120场"),
+        Brief(name="高龄津贴", purpose="为全区80周岁以上老年人按月发放高龄津贴"),
+    ]
+    drafts = [d for _, d in seed_drafts] + [drafter.draft(b) for b in briefs[9:]]
+    for brief, d in zip(briefs, drafts):
+        primary = d.sources[0].id
+        own = LIBRARY[primary]
+        own_text = " ".join([own.text, own.goal, brief.text] + [f"{i.name}{i.description}{i.basis}" for i in own.indicators])
+        text = " ".join(f"{i.name}{i.description}{i.basis}" for i in d.sheet.indicators)
+        for other, words in distinctive.items():
+            if other == primary:
+                continue
+            leaked = [w for w in words if w in text and w not in own_text]
+            assert not leaked, (brief.name, other, leaked)
+
+
+@pytest.mark.parametrize("purpose,expected", [
+    ("新建高标准农田2万亩，配套建设灌溉渠道和田间道路", "2万亩"),
+    ("对县乡村道186公里开展日常养护和病害处治", "186公里"),
+    ("全年组织送戏下乡演出120场，覆盖全部行政村", "120场"),
+    ("对辖区食品生产经营单位抽检食品3000批次", "3000批次"),
+    ("更换机关办公楼6部老旧电梯", "6部"),
+    ("为乡镇配备风力灭火机40台", "40台"),
+])
+def test_stated_quantities_appear_in_quantity_indicators(drafter, purpose, expected):
+    d = drafter.draft(Brief(name=purpose[:12], purpose=purpose, budget="500万元", year=2025))
+    quantity_values = [i.value for i in d.sheet.indicators if i.level2 == "数量指标"]
+    assert any(expected in v for v in quantity_values), quantity_values
+    number, unit = extract_quantities(expected)[0].number, extract_quantities(expected)[0].unit
+    parsed = [i.parsed_value for i in d.sheet.indicators if i.level2 == "数量指标" and expected in i.value][0]
+    assert parsed.number == number and parsed.unit == unit
+
+
+def test_unknown_numbers_stay_visible_placeholders(drafter):
+    d = drafter.draft(Brief(name="本级公建热力费", purpose="用于公建热力费用支出", year=2024))
+    values = [i.value for i in d.sheet.indicators]
+    assert any("{" in v for v in values), "an area nobody stated must not be guessed"
+    assert any(f.rule == "V20" for f in d.findings)
+    assert not any(re.search(r"\{YEAR", v) for v in values), "the year is known and filled"
+    assert any("2024年" in v for v in values)
+
+
+def test_unit_cost_from_budget(drafter):
+    d = drafter.draft(Brief(name="高标准农田建设项目", purpose="新建高标准农田2万亩", budget="3000万元", year=2025))
+    costs = [i.value for i in d.sheet.indicators if i.level2 == "成本指标"]
+    assert any("1500元/亩" in v for v in costs), costs
+
+
+def test_2021_layout_draft(drafter):
+    d = drafter.draft(Brief(name="干部教育培训", purpose="举办乡镇干部培训班4期，培训600人次", year=2025, layout="2021"))
+    assert d.sheet.layout == "2021"
+    assert {i.level1 for i in d.sheet.indicators} >= {"成本指标", "产出指标", "效益指标", "满意度指标"}
+    assert not [f for f in d.findings if f.severity == "error"]
+
+
+def test_goal_text_is_written(drafter):
+    d = drafter.draft(Brief(name="本级职工食堂改造", purpose="改造机关职工食堂后厨和就餐区", year=2023))
+    goal = d.sheet.goals[0]
+    assert goal.startswith("2023年") and "食堂" in goal and len(goal) > 30
+
+
+@pytest.mark.parametrize("bad", [{"name": ""}, {"name": "   "}, {"name": "x", "budget": "很多钱"},
+                                 {"name": "x", "purpose": "字" * 5000}, {"name": "x", "year": 1800}])
+def test_bad_briefs_are_refused_with_a_reason(bad):
+    with pytest.raises(ValueError) as exc:
+        Brief(**bad)
+    assert re.search(r"[\u4e00-\u9fff]", str(exc.value))
