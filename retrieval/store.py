@@ -125,7 +125,10 @@ class ExemplarStore:
     # -- building ---------------------------------------------------------------------------------
     def _collection(self, name: str, create: bool = False):
         embedder = self.embedders[name]
-        meta = {"embedding": embedder.name, "dim": embedder.dim, "hnsw:space": "cosine"}
+        # a wide search beam keeps the approximate index (near) exact, so an embedded store and a chroma server
+        # holding the same documents rank them the same
+        meta = {"embedding": embedder.name, "dim": embedder.dim, "hnsw:space": "cosine", "hnsw:construction_ef": 200,
+                "hnsw:search_ef": 256 if name == SETS else 128}
         if create:
             try:
                 self.client.delete_collection(name)

@@ -63,3 +63,28 @@ def test_check_does_not_import_heavy_packages(seed_path):
             "print('HEAVY', heavy)") % str(seed_path)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "HEAVY []" in result.stdout
+
+
+def test_draft_json_offline(tmp_path):
+    result = run("draft", "--name", "农村公路养护", "--purpose", "养护县乡村道186公里", "--budget", "560万元",
+                 "--year", "2025", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= {"sheet", "score", "findings", "sources", "trace"}
+    assert data["score"] >= 90 and data["trace"]["drafter"] == "exemplar"
+    assert any("186公里" in i["value"] for i in data["sheet"]["indicators"] if i["level2"] == "数量指标")
+
+
+def test_draft_docx_output(tmp_path):
+    out = tmp_path / "draft.docx"
+    result = run("draft", "--name", "公务用车购置", "--purpose", "购置2辆应急保障用车", "-o", str(out), "--format", "docx")
+    assert result.returncode == 0, result.stderr
+    from assistant.documents import read_document
+
+    doc, _ = read_document(out)
+    assert doc.projects[0].name == "公务用车购置" and len(doc.projects[0].indicators) >= 9
+
+
+def test_draft_empty_name_is_refused():
+    result = run("draft", "--name", "  ")
+    assert result.returncode == 2 and "项目名称不能为空" in result.stderr
