@@ -127,6 +127,7 @@ class Brief(BaseModel):
     goal: str = Field("", description="已有的年度绩效目标（可空）")
     budget_lines: list[BudgetLine] = Field(default_factory=list, description="预算明细")
     code: str = Field("", description="项目编码（可空）")
+    context: str = Field("", description="检索用的补充文字（如改写时原表的指标名称），不参与数量提取")
 
     @field_validator("name")
     @classmethod
@@ -163,7 +164,7 @@ class Brief(BaseModel):
     @property
     def text(self) -> str:
         lines = " ".join(line.item for line in self.budget_lines)
-        return " ".join(x for x in (self.name, self.purpose, self.goal, lines) if x)
+        return " ".join(x for x in (self.name, self.purpose, self.goal, lines, self.context) if x)
 
     def quantities(self) -> list[Quantity]:
         return extract_quantities(" ".join(x for x in (self.purpose, self.goal, self.name) if x))

@@ -1,0 +1,150 @@
+"""Rewriting one legacy sheet: keep what is good, replace what is vague, never touch the project's metadata."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.brief import Brief
+from assistant.drafters.exemplar import compose_goal
+from assistant.lexicon import jaccard, normalize_name
+from assistant.models import Indicator, ProjectSheet
+from assistant.report import ProjectReport, check_project
+from assistant.taxonomy import BENEFIT_LEVEL2, clean
+
+Action = Literal["kept", "rewritten", "added", "removed"]
+MIN_OUTPUT_ROWS = 2
+
+
+class Change(BaseModel):
+    """What happened to one indicator row."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    level2: str
+    before: Indicator | None = None
+    after: Indicator | None = None
+    rules: list[str] = Field(default_factory=list, description="finding codes that triggered the rewrite")
+
+
+class ProjectRewrite(BaseModel):
+    """A project before and after, with every row's fate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    index: int
+    code: str
+    name: str
+    status: Literal["ok", "failed"] = "ok"
+    error: str = ""
+    before: ProjectReport
+    after: ProjectReport | None = None
+    changes: list[Change] = Field(default_factory=list)
+    goal_rewritten: bool = False
+    drafter: str = ""
+    sources: list[str] = Field(default_factory=list)
+
+
+def brief_for(sheet: ProjectSheet) -> Brief:
+    """The project's own context as a brief: name, 资金用途, goal, budget, year, and its legacy indicator names."""
+    legacy = " ".join(dict.fromkeys(i.name for i in sheet.indicators if i.name))
+    goal = " ".join(sheet.goals)
+    return Brief(name=sheet.name, purpose=sheet.fund_use[:4000], budget=sheet.budget.total or sheet.budget.fiscal,
+                 year=sheet.year or 2026, layout=sheet.layout, department=sheet.department, code=sheet.code,
+                 goal="" if goal_is_empty(sheet) else goal[:4000], context=legacy[:2000])
+
+
+def goal_is_empty(sheet: ProjectSheet) -> bool:
+    """A goal that only repeats the project name (or 资金用途) says nothing measurable."""
+    text = clean(" ".join(sheet.goals))
+    core = normalize_name(re.sub(r"^\s*\d+[.、．]\s*", "", text))
+    if not core:
+        return True
+    name, use = normalize_name(sheet.name), normalize_name(sheet.fund_use)
+    if core in (name, use) or core in name or (len(core) < 40 and (name in core or jaccard(core, name) > 0.6)):
+        return not re.search(r"\d+(\.\d+)?\s*(%|个|次|人|辆|台|套|平方米|㎡|公里|亩|户|场)", text)
+    return False
+
+
+def _similarity(a: Indicator, b: Indicator) -> float:
+    return jaccard(a.name, b.name)
+
+
+def merge(legacy: ProjectSheet, draft_rows: list[Indicator], bad: dict[int, list[str]],
+          keep_good: bool = True) -> tuple[list[Indicator], list[Change]]:
+    """Legacy rows without errors stay; each bad row is replaced by the most similar unused drafted row of the same
+    二级 (or removed when there is none); 二级 the table still lacks are then added from the draft."""
+    rows: list[Indicator] = []
+    changes: list[Change] = []
+    used: set[int] = set()
+    kept_names: set[str] = set()
+    for i, ind in enumerate(legacy.indicators):
+        if keep_good and i not in bad:
+            rows.append(ind)
+            kept_names.add(normalize_name(ind.name))
+            changes.append(Change(action="kept", level2=ind.level2, before=ind, after=ind))
+    for i, ind in enumerate(legacy.indicators):
+        if keep_good and i not in bad:
+            continue
+        options = [(n, r) for n, r in enumerate(draft_rows) if n not in used and r.level2 == ind.level2
+                   and normalize_name(r.name) not in kept_names]
+        if not options:
+            changes.append(Change(action="removed", level2=ind.level2, before=ind, rules=bad.get(i, [])))
+            continue
+        n, best = max(options, key=lambda o: (_similarity(ind, o[1]), -o[0]))
+        used.add(n)
+        rows.append(best)
+        kept_names.add(normalize_name(best.name))
+        changes.append(Change(action="rewritten", level2=ind.level2, before=ind, after=best, rules=bad.get(i, [])))
+    present = {r.level2 for r in rows}
+    for n, r in enumerate(draft_rows):
+        if n in used or normalize_name(r.name) in kept_names:
+            continue
+        missing_level2 = r.level2 not in present
+        needs_benefit = r.level2 in BENEFIT_LEVEL2 and not present & set(BENEFIT_LEVEL2)
+        # 产出 is judged on quantity and quality: a reviewer expects at least two of each where the type has them
+        thin_output = r.level2 in ("数量指标", "质量指标") and sum(x.level2 == r.level2 for x in rows) < MIN_OUTPUT_ROWS
+        if missing_level2 or needs_benefit or thin_output:
+            rows.append(r)
+            present.add(r.level2)
+            kept_names.add(normalize_name(r.name))
+            used.add(n)
+            changes.append(Change(action="added", level2=r.level2, after=r))
+    order = {l2: k for k, l2 in enumerate(dict.fromkeys([r.level2 for r in draft_rows] + [r.level2 for r in legacy.indicators]))}
+    rows.sort(key=lambda r: order.get(r.level2, 99))
+    return rows, changes
+
+
+def rewrite_sheet(sheet: ProjectSheet, drafter, index: int = 0, keep_good: bool = True) -> ProjectRewrite:
+    """Check, rewrite what has errors (or everything), re-check. Metadata is copied, never regenerated."""
+    before = check_project(sheet)
+    legacy = before.sheet
+    bad: dict[int, list[str]] = {}
+    for f in before.findings:
+        if f.severity == "error" and f.index is not None:
+            bad.setdefault(f.index, []).append(f.rule)
+    sheet_errors = [f for f in before.findings if f.severity == "error" and f.index is None]
+    result = ProjectRewrite(index=index, code=sheet.code, name=sheet.name, before=before, drafter=drafter.name)
+    if keep_good and not bad and not sheet_errors and not goal_is_empty(legacy):
+        result.after = before
+        result.changes = [Change(action="kept", level2=i.level2, before=i, after=i) for i in legacy.indicators]
+        return result
+    brief = brief_for(legacy)
+    if hasattr(drafter, "rewrite"):
+        draft = drafter.rewrite(brief, legacy, before.findings)
+    else:
+        draft = drafter.draft(brief)
+    rows, changes = merge(legacy, draft.sheet.indicators, bad, keep_good)
+    goals = legacy.goals
+    if goal_is_empty(legacy):
+        goals = [compose_goal(brief, rows)]
+        result.goal_rewritten = True
+    # the project's own facts are copied from the input: code, name, budget, 资金用途, spending plan, title
+    after_sheet = legacy.model_copy(update={"indicators": rows, "goals": goals})
+    result.after = check_project(after_sheet)
+    result.changes = changes
+    result.sources = [s.id for s in draft.sources]
+    return result
