@@ -327,6 +327,20 @@ class LLMDrafter:
                             fund_use=brief.purpose, goals=[reply.goal.strip()] if reply.goal.strip() else [],
                             indicators=rows)
 
+    def revise(self, sheet: ProjectSheet, instruction: str) -> Draft:
+        """Apply a user's request to an existing table (chat refinement), validated like a draft."""
+        brief = Brief(name=sheet.name, purpose=sheet.fund_use, budget=sheet.budget.total, year=sheet.year or 2026,
+                      layout=sheet.layout, department=sheet.department, code=sheet.code)
+        current = json.dumps({"goal": "；".join(sheet.goals), "indicators": [
+            {k: getattr(i, k) for k in ("level1", "level2", "name", "description", "value", "basis")}
+            for i in sheet.indicators]}, ensure_ascii=False)
+        base = self.messages(brief, "（略）")[:1] + [
+            ("human", f"当前的绩效目标表（json）：\n{current}\n\n用户的修改要求：{instruction}\n\n"
+                      "请按要求修改，其余内容保持不变，输出修改后完整的 json。")]
+        draft = self._loop(brief, base, [], time.perf_counter())
+        return draft.model_copy(update={"sheet": draft.sheet.model_copy(update={
+            "title": sheet.title, "spending_plan": sheet.spending_plan, "budget": sheet.budget})})
+
     def stream(self, brief: Brief) -> Iterator[str | Draft]:
         """Yield the model's text as it arrives, then the validated (and, if needed, repaired) Draft."""
         start = time.perf_counter()

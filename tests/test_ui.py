@@ -1,0 +1,163 @@
+"""The Gradio app through its API (gradio_client) and in a real headless chromium (playwright)."""
+
+import os
+import re
+from pathlib import Path
+
+import docx
+import pytest
+from gradio_client import Client, handle_file
+
+from assistant.documents import read_document
+from ui_helpers import browser_page, served_app
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as mp:
+        for var in [v for v in os.environ if v.startswith(("OPENAI_", "ZHIBIAO_"))]:
+            mp.delenv(var)
+        mp.setenv("ZHIBIAO_HOME", str(home))
+        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+        from assistant.drafters.exemplar import default_store
+
+        default_store.cache_clear()
+        with served_app() as url:
+            yield url
+        default_store.cache_clear()
+
+
+@pytest.fixture
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def _draft(client, name="本级职工食堂改造", purpose="改造机关职工食堂后厨和就餐区1200平方米", budget="290万元"):
+    return client.predict(name, purpose, budget, 2023, "2015", "exemplar", [], api_name="/draft")
+
+
+def test_api_draft_returns_table_findings_and_score(client):
+    table, findings, score, sources, goal, chat = _draft(client)
+    assert len(table["data"]) >= 9 and table["headers"][2] == "三级指标"
+    assert re.search(r"得分 (9\d|100)", score)
+    assert "canteen-renovation" in sources and goal.startswith("2023年")
+    assert any("1200平方米" in row[4] for row in table["data"])
+
+
+def test_api_chat_edit_and_table_edit_are_revalidated(client):
+    table, *_ = _draft(client)
+    rows = table["data"]
+    out = client.predict("把满意度改为≥92%", [], "2015", 2023, api_name="/chat")
+    assert any(r[4] == "≥92%" for r in out[0]["data"])
+    assert "≥92%" in str(out[5][-1]["content"])
+    rows = out[0]["data"]
+    rows[0][4] = "≥100%"  # a count with a percent target
+    edited = client.predict({"headers": table["headers"], "data": rows}, "2023年目标", api_name="/edit_table")
+    new_table, new_findings, new_score = edited[0], edited[1], edited[2]
+    assert any(f[0] in ("V03", "V07") for f in new_findings["data"])
+    assert int(re.search(r"得分 (\d+)", new_score).group(1)) < 90
+
+
+def test_api_export_docx_opens_in_python_docx(client):
+    _draft(client)
+    path = client.predict(api_name="/export_docx")
+    document = docx.Document(path)
+    text = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+    assert "本级职工食堂改造" in text and "三级指标" in text
+
+
+def test_api_check_and_rewrite_the_seed(client, seed_path):
+    note, summary, findings = client.predict(handle_file(str(seed_path)), api_name="/check")
+    assert len(summary["data"]) == 9 and all(row[2] < 50 for row in summary["data"])
+    note, rows, files = client.predict(handle_file(str(seed_path)), True, api_name="/rewrite")
+    assert len(rows["data"]) == 9 and all(row[3] >= 90 for row in rows["data"])
+    docx_file = next(f for f in files if f.endswith(".docx"))
+    doc, _ = read_document(docx_file)
+    assert len(doc.projects) == 9
+
+
+def test_api_library_search(client):
+    rows = client.predict("路灯亮灯率", "单个指标", "全部", "质量指标", "全部", api_name="/library")
+    assert rows["data"] and all(r[0] == "质量指标" for r in rows["data"])
+    assert any("亮灯" in r[1] for r in rows["data"][:3])
+
+
+def test_api_errors_are_chinese(client):
+    with pytest.raises(Exception) as exc:
+        client.predict("", "", "", 2023, "2015", "exemplar", [], api_name="/draft")
+    assert "项目名称不能为空" in str(exc.value)
+
+
+@pytest.mark.browser
+def test_browser_draft_edit_download_and_rewrite(app_url, seed_path, tmp_path):
+    requests: list[str] = []
+    with browser_page() as page:
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(app_url)
+        page.wait_for_selector("#brief-name textarea", timeout=60_000)
+        page.fill("#brief-name textarea", "本级公务用车购置")
+        page.fill("#brief-purpose textarea", "更新购置2辆应急保障公务用车")
+        page.click("#draft-button")
+        page.wait_for_selector("#score h3", timeout=60_000)
+        first = int(re.search(r"得分 (\d+)", page.inner_text("#score")).group(1))
+        assert first >= 90
+        assert "2辆" in page.inner_text("#table")
+        page.screenshot(path=str(tmp_path / "draft.png"), full_page=True)
+
+        # edit the first value cell in the grid: a percent on a count
+        cell = page.locator('#table [data-testid="cell-0-4"]')
+        cell.dblclick()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("≥100%")
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "() => /得分 (\\d+)/.test(document.querySelector('#score').innerText) && "
+            f"Number(document.querySelector('#score').innerText.match(/得分 (\\d+)/)[1]) < {first}", timeout=30_000)
+        assert "V03" in page.inner_text("#findings") or "V07" in page.inner_text("#findings")
+
+        # download the Word file
+        page.click("#export-docx")
+        link = page.locator("#export-file a").first
+        link.wait_for(timeout=30_000)
+        with page.expect_download() as download:
+            link.click()
+        saved = tmp_path / "draft.docx"
+        download.value.save_as(saved)
+        assert "本级公务用车购置" in "\n".join(p.text for p in docx.Document(saved).paragraphs)
+
+        # upload the seed text to 批量改写 and download the rewritten document
+        page.get_by_role("tab", name="批量改写").click()
+        page.set_input_files("#rewrite-upload input[type=file]", str(seed_path))
+        page.click("#rewrite-button")
+        page.wait_for_selector("#rewrite-note h3", timeout=180_000)
+        assert "9 个项目" in page.inner_text("#rewrite-note")
+        link = page.locator('#rewrite-files a[download$=".docx"]').first
+        with page.expect_download() as download:
+            link.click()
+        rewritten = tmp_path / "rewritten.docx"
+        download.value.save_as(rewritten)
+    doc, _ = read_document(rewritten)
+    from assistant.report import check_document
+
+    report = check_document(doc)
+    assert len(report.projects) == 9 and all(p.score >= 90 for p in report.projects)
+    hosts = {re.match(r"^[a-z]+://([^/]+)", u).group(1) for u in requests if u.startswith("http")}
+    assert hosts == {app_url.split("/")[2]}, f"the page requested outside hosts: {hosts}"
+
+
+@pytest.mark.browser
+def test_browser_every_tab_renders_chinese(app_url, tmp_path):
+    with browser_page() as page:
+        page.goto(app_url)
+        page.wait_for_selector("#brief-name textarea", timeout=60_000)
+        for tab in ("起草", "批量改写", "检查", "评估", "指标库"):
+            page.get_by_role("tab", name=tab).click()
+            page.wait_for_timeout(300)
+            path = tmp_path / f"{tab}.png"
+            page.screenshot(path=str(path))
+            assert path.stat().st_size > 10_000
+        page.fill("#library-text textarea", "校舍维修")
+        page.click("#library-button")
+        page.wait_for_function("() => document.body.innerText.includes('质量指标') || document.body.innerText.includes('数量指标')",
+                               timeout=30_000)

@@ -1,0 +1,396 @@
+"""The Gradio app: 起草 (chat + editable table), 批量改写, 检查, 评估, 指标库. The only module that imports gradio.
+
+Handlers stay thin: they call `assistant` and `retrieval` and translate errors into gr.Error in Chinese.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from assistant.settings import apply_offline_env
+
+apply_offline_env()
+
+import gradio as gr  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
+
+from assistant.brief import Brief  # noqa: E402
+from assistant.draft import Draft, Source, Trace, get_drafter  # noqa: E402
+from assistant.edits import HELP, apply_edit  # noqa: E402
+from assistant.errors import ZhibiaoError  # noqa: E402
+from assistant.models import ProjectSheet  # noqa: E402
+from assistant.report import SEVERITY_ZH  # noqa: E402
+from assistant.settings import load_settings  # noqa: E402
+from assistant.table import COLUMNS, rows_to_sheet, sheet_rows  # noqa: E402
+
+FINDING_COLUMNS = ["规则", "级别", "指标", "问题", "修改建议"]
+MAX_UPLOAD = "20mb"
+CSS = """
+.score-box {font-size: 1.15em}
+footer {display: none !important}
+"""
+THEME_FONTS = ["Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimSun", "sans-serif"]
+
+
+def _user_error(func):
+    """Errors the user can act on become a gr.Error in Chinese; nothing else leaks a traceback to the page."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except gr.Error:
+            raise
+        except ZhibiaoError as exc:
+            raise gr.Error(str(exc)) from exc
+        except ValidationError as exc:
+            msgs = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            raise gr.Error(f"输入有误：{msgs}") from exc
+        except ValueError as exc:
+            raise gr.Error(f"输入有误：{exc}") from exc
+    return wrapper
+
+
+def _tmpdir() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="zhibiao-"))
+    return path
+
+
+def _findings_rows(findings) -> list[list[str]]:
+    return [[f.rule, SEVERITY_ZH[f.severity], f.indicator or "（整表）", f.message, f.hint] for f in findings]
+
+
+def _score_md(draft: Draft) -> str:
+    s = draft.sub_scores
+    verdict = "可以提交审核" if draft.score >= 90 and not s.errors else "需要修改"
+    return (f"### 得分 {draft.score:.0f}（{verdict}）\n完整性 {s.completeness:.0f} ｜ 可衡量性 {s.measurability:.0f} ｜ "
+            f"相关性 {s.relevance:.0f} ｜ 依据充分性 {s.basis:.0f} ｜ 错误 {s.errors} ｜ 警告 {s.warnings}")
+
+
+def _sources_md(draft: Draft) -> str:
+    if not draft.sources:
+        return ""
+    lines = ["**参考的示范指标**"]
+    for src in draft.sources:
+        refs = "；".join(src.references[:6])
+        lines.append(f"- {src.name}（{src.category}，{src.id}）" + (f"：{refs}" if refs else ""))
+    return "\n".join(lines)
+
+
+def _outputs(draft: Draft | None):
+    """Everything the 起草 tab shows for a draft."""
+    if draft is None:
+        return None, [], [], "", "", ""
+    return (draft.model_dump(mode="json"), sheet_rows(draft.sheet), _findings_rows(draft.findings), _score_md(draft),
+            _sources_md(draft), "\n".join(draft.sheet.goals))
+
+
+def _store():
+    from assistant.drafters.exemplar import default_store
+
+    return default_store()
+
+
+# -- 起草 ---------------------------------------------------------------------------------------------
+@_user_error
+def do_draft(name, purpose, budget, year, layout, drafter_name, history):
+    brief = Brief(name=name or "", purpose=purpose or "", budget=budget or None, year=int(year or 2026),
+                  layout=layout or "2015")
+    drafter = get_drafter(drafter_name or None)
+    draft = drafter.draft(brief)
+    history = list(history or []) + [
+        {"role": "user", "content": f"起草：{brief.name}"},
+        {"role": "assistant", "content": f"已起草 {len(draft.sheet.indicators)} 个指标，得分 {draft.score:.0f}。"
+                                         f"黄色的 {{…}} 是需要按本项目填写的数值。可以直接改表格，或告诉我怎么改（输入“帮助”查看说法）。"}]
+    return (*_outputs(draft), history)
+
+
+@_user_error
+def do_table_edit(rows, goal, state):
+    if not state:
+        return (state, rows, [], "", "", goal)
+    draft = Draft.model_validate(state)
+    sheet = rows_to_sheet(draft.sheet, _as_rows(rows))
+    if goal is not None:
+        sheet = sheet.model_copy(update={"goals": [g for g in str(goal).split("\n") if g.strip()]})
+    return _outputs(draft.rechecked(sheet))
+
+
+def _as_rows(rows) -> list[list]:
+    if rows is None:
+        return []
+    if hasattr(rows, "values"):  # a pandas DataFrame
+        return rows.values.tolist()
+    if isinstance(rows, dict) and "data" in rows:
+        return rows["data"]
+    return list(rows)
+
+
+@_user_error
+def do_chat(message, history, state, layout, year):
+    text = _text(message).strip()
+    history = list(history or [])
+    if not text:
+        return (*_outputs(Draft.model_validate(state) if state else None), history, "")
+    history.append({"role": "user", "content": text})
+    if not state:
+        # no table yet: the message is the project description
+        name, _, purpose = text.partition("，")
+        brief = Brief(name=name[:60] or text[:60], purpose=purpose or text, year=int(year or 2026), layout=layout or "2015")
+        draft = get_drafter().draft(brief)
+        history.append({"role": "assistant", "content": f"已按“{brief.name}”起草 {len(draft.sheet.indicators)} 个指标，"
+                                                       f"得分 {draft.score:.0f}。"})
+        return (*_outputs(draft), history, "")
+    draft = Draft.model_validate(state)
+    result = apply_edit(draft.sheet, text, store=_store())
+    sheet, reply = result.sheet, result.reply
+    if not result.changed and load_settings().llm_configured and text not in ("帮助", "help"):
+        sheet, reply = _llm_revise(draft.sheet, text)
+    new = draft.rechecked(sheet)
+    history.append({"role": "assistant", "content": f"{reply}\n\n当前得分 {new.score:.0f}。"})
+    return (*_outputs(new), history, "")
+
+
+def _llm_revise(sheet: ProjectSheet, instruction: str) -> tuple[ProjectSheet, str]:
+    from assistant.drafters.llm import LLMDrafter
+
+    revised = LLMDrafter(load_settings()).revise(sheet, instruction)
+    return revised.sheet, "已按要求修改（大模型）。"
+
+
+def _text(message) -> str:
+    """gradio 6 may deliver a message as a list of parts."""
+    if isinstance(message, list):
+        return " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in message)
+    if isinstance(message, dict):
+        return str(message.get("text", ""))
+    return str(message or "")
+
+
+@_user_error
+def do_export(fmt, state):
+    if not state:
+        raise gr.Error("还没有可导出的表格，请先起草。")
+    from assistant.documents import write_document
+    from assistant.models import Document
+
+    draft = Draft.model_validate(state)
+    safe = "".join(ch for ch in draft.sheet.name if ch not in '\\/:*?"<>|')[:40] or "绩效目标表"
+    path = _tmpdir() / f"{safe}绩效目标表.{fmt}"
+    write_document(Document(title=draft.sheet.name, year=draft.sheet.year, projects=[draft.sheet]), path, fmt)
+    return str(path)
+
+
+# -- 检查 / 批量改写 ------------------------------------------------------------------------------------
+def _path(file) -> Path:
+    if file is None:
+        raise gr.Error("请先上传文件。")
+    return Path(file if isinstance(file, str) else getattr(file, "name", file))
+
+
+@_user_error
+def do_check(file):
+    from assistant.documents import read_document
+    from assistant.report import check_document
+
+    doc, problems = read_document(_path(file))
+    report = check_document(doc, problems)
+    summary = [[p.code, p.name, round(p.score), p.sub_scores.errors, p.sub_scores.warnings] for p in report.projects]
+    findings = [[p.name] + row for p in report.projects for row in _findings_rows(p.findings)]
+    note = f"### 文档得分 {report.score:.1f}（{len(report.projects)} 个项目）" + "".join(f"\n- 读取问题：{x}" for x in problems)
+    return note, summary, findings
+
+
+@_user_error
+def do_rewrite(file, keep_good, progress=gr.Progress()):
+    from assistant.batch import rewrite_document
+    from assistant.cli_rewrite import outputs_for
+    from assistant.documents import read_document, write_document
+    from assistant.rewrite_report import write_reports
+
+    source = _path(file)
+    doc, problems = read_document(source)
+    progress(0, desc="开始改写")
+
+    def tick(done, total, name):
+        progress(done / max(1, total), desc=f"已完成 {done}/{total} {name}")
+
+    run = rewrite_document(doc, get_drafter(), keep_good=bool(keep_good), progress=tick, problems=problems)
+    out = _tmpdir() / (source.stem + "_改写")
+    files = [str(write_document(run.document, path, fmt)) for fmt, path in outputs_for(source, out)]
+    files += [str(p) for p in write_reports(run, out)]
+    rows = [[p.code, p.name, round(p.before.score), round(p.after.score) if p.after else "失败", p.error]
+            for p in run.projects]
+    after = sum((p.after or p.before).score for p in run.projects) / max(1, len(run.projects))
+    note = f"### 改写完成：{len(run.projects)} 个项目，平均得分 {after:.1f}" + "".join(
+        f"\n- 读取问题：{x}" for x in problems) + "".join(f"\n- 改写失败：{p.name}：{p.error}" for p in run.failed)
+    return note, rows, files
+
+
+# -- 指标库 / 评估 --------------------------------------------------------------------------------------
+@_user_error
+def do_library(text, mode, category, level2, layout):
+    if not (text or "").strip():
+        raise gr.Error("请输入检索内容。")
+    store = _store()
+    category = None if category in (None, "", "全部") else category
+    if mode == "单个指标":
+        hits = store.search_indicators(text, k=15, level2=None if level2 in (None, "", "全部") else level2,
+                                       category=category, layout=None if layout in (None, "", "全部") else layout)
+        return [[h.metadata.get("level2", ""), h.metadata.get("name", ""), h.metadata.get("value", ""),
+                 h.metadata.get("description", ""), h.metadata.get("basis", ""),
+                 h.metadata.get("set_name") or h.metadata.get("source", "")] for h in hits]
+    from retrieval.library import load_library
+
+    library = {s.id: s for s in load_library()}
+    rows = []
+    for h in store.search_sets(text, k=8, category=category):
+        s = library.get(h.id)
+        rows.append(["项目类型", s.name if s else h.id, s.category if s else "", "；".join(s.keywords[:8]) if s else "",
+                     "；".join(s.sources[:4]) if s else "", h.id])
+    return rows
+
+
+@_user_error
+def do_eval(limit, progress=gr.Progress()):
+    try:
+        from eval.harness import run_eval
+    except ImportError:
+        raise gr.Error("评估功能尚未安装。")
+    out = _tmpdir() / "eval-run"
+    result = run_eval(drafter="exemplar", out_dir=out, limit=int(limit or 0) or None,
+                      progress=lambda d, t, n: progress(d / max(1, t), desc=f"{d}/{t} {n}"))
+    images = [str(p) for p in sorted(out.glob("*.png"))]
+    return result.summary_markdown(), images, [str(out / "summary.html"), str(out / "cases.jsonl")]
+
+
+# -- the page -------------------------------------------------------------------------------------------
+def build_app() -> gr.Blocks:
+    settings = load_settings()
+    drafters = ["exemplar"] + (["llm"] if settings.llm_configured else [])
+    with gr.Blocks(title="指标助手 zhibiao", analytics_enabled=False) as demo:
+        gr.Markdown("## 指标助手：预算项目支出绩效目标表 起草 · 检查 · 改写")
+        with gr.Tabs():
+            with gr.Tab("起草", id="draft"):
+                state = gr.State(None)
+                with gr.Row():
+                    with gr.Column(scale=2):
+                        name = gr.Textbox(label="项目名称", placeholder="如：2025年开平区农村公路养护专项资金", elem_id="brief-name")
+                        purpose = gr.Textbox(label="资金用途 / 主要内容", lines=3, elem_id="brief-purpose",
+                                             placeholder="写明数量更好，如：养护县乡村道186公里，处治坑槽裂缝病害")
+                        with gr.Row():
+                            budget = gr.Textbox(label="预算", placeholder="560万元", elem_id="brief-budget")
+                            year = gr.Number(label="预算年度", value=2026, precision=0, elem_id="brief-year")
+                        with gr.Row():
+                            layout = gr.Radio(["2015", "2021"], value="2015", label="指标体系（2021 = 财预〔2021〕101号）")
+                            drafter = gr.Radio(drafters, value=settings.default_drafter, label="起草方式")
+                        draft_btn = gr.Button("起草绩效目标表", variant="primary", elem_id="draft-button")
+                        chat = gr.Chatbot(label="对话", height=320, elem_id="chat")
+                        with gr.Row():
+                            chat_in = gr.Textbox(show_label=False, scale=5, elem_id="chat-input",
+                                                 placeholder="如：把满意度改为≥92%；删除生态效益指标；增加一个质量指标：维修验收合格率")
+                            chat_btn = gr.Button("发送", scale=1, elem_id="chat-send")
+                    with gr.Column(scale=3):
+                        score = gr.Markdown(elem_classes=["score-box"], elem_id="score")
+                        goal = gr.Textbox(label="年度绩效目标", lines=3, elem_id="goal")
+                        table = gr.Dataframe(headers=COLUMNS, datatype="str", interactive=True, wrap=True,
+                                             label="绩效指标（可直接编辑，修改后自动重新检查）", elem_id="table",
+                                             column_widths=["8%", "10%", "16%", "30%", "12%", "24%"])
+                        findings = gr.Dataframe(headers=FINDING_COLUMNS, interactive=False, wrap=True,
+                                                label="检查发现的问题", elem_id="findings")
+                        sources = gr.Markdown(elem_id="sources")
+                        with gr.Row():
+                            ex_docx = gr.Button("导出 Word", elem_id="export-docx")
+                            ex_xlsx = gr.Button("导出 Excel", elem_id="export-xlsx")
+                            ex_json = gr.Button("导出 JSON", elem_id="export-json")
+                        export_file = gr.File(label="下载", elem_id="export-file")
+                draft_outputs = [state, table, findings, score, sources, goal]
+                draft_btn.click(do_draft, [name, purpose, budget, year, layout, drafter, chat],
+                                draft_outputs + [chat], api_name="draft", concurrency_id="draft")
+                table.input(do_table_edit, [table, goal, state], draft_outputs, api_name="edit_table")
+                goal.blur(do_table_edit, [table, goal, state], draft_outputs, api_name=False)
+                for trigger in (chat_btn.click, chat_in.submit):
+                    trigger(do_chat, [chat_in, chat, state, layout, year], draft_outputs + [chat, chat_in],
+                            api_name="chat" if trigger == chat_btn.click else False, concurrency_id="draft")
+                for button, fmt in ((ex_docx, "docx"), (ex_xlsx, "xlsx"), (ex_json, "json")):
+                    button.click(functools.partial(do_export, fmt), [state], [export_file], api_name=f"export_{fmt}")
+                gr.Markdown(HELP.replace("\n", "\n\n"))
+
+            with gr.Tab("批量改写", id="rewrite"):
+                gr.Markdown("上传部门预算绩效文本（Word 导出的 .txt、.docx、.xlsx），逐项目检查并改写不规范的指标；"
+                            "项目编码、名称、预算、支出计划和合格的指标保持不变。")
+                rw_file = gr.File(label="上传文档", file_types=[".txt", ".docx", ".xlsx", ".json"], elem_id="rewrite-upload")
+                rw_keep = gr.Checkbox(value=True, label="保留没有错误的指标")
+                rw_btn = gr.Button("开始改写", variant="primary", elem_id="rewrite-button")
+                rw_note = gr.Markdown(elem_id="rewrite-note")
+                rw_table = gr.Dataframe(headers=["项目编码", "项目名称", "改写前", "改写后", "说明"], interactive=False)
+                rw_files = gr.File(label="下载改写后的文档和报告", file_count="multiple", elem_id="rewrite-files")
+                rw_btn.click(do_rewrite, [rw_file, rw_keep], [rw_note, rw_table, rw_files], api_name="rewrite",
+                             concurrency_id="batch", concurrency_limit=1)
+
+            with gr.Tab("检查", id="check"):
+                ck_file = gr.File(label="上传文档", file_types=[".txt", ".docx", ".xlsx", ".json"], elem_id="check-upload")
+                ck_btn = gr.Button("检查", variant="primary", elem_id="check-button")
+                ck_note = gr.Markdown()
+                ck_summary = gr.Dataframe(headers=["项目编码", "项目名称", "得分", "错误", "警告"], interactive=False)
+                ck_findings = gr.Dataframe(headers=["项目"] + FINDING_COLUMNS, interactive=False, wrap=True)
+                ck_btn.click(do_check, [ck_file], [ck_note, ck_summary, ck_findings], api_name="check",
+                             concurrency_id="batch", concurrency_limit=2)
+
+            with gr.Tab("评估", id="eval"):
+                gr.Markdown("用内置案例集评估离线起草的质量（可衡量性、覆盖参考指标、与项目的相关性等），输出表格和图表。")
+                ev_limit = gr.Number(label="案例数（0 = 全部）", value=12, precision=0)
+                ev_btn = gr.Button("运行评估", variant="primary", elem_id="eval-button")
+                ev_md = gr.Markdown(elem_id="eval-summary")
+                ev_gallery = gr.Gallery(label="图表", columns=2, height=360)
+                ev_files = gr.File(label="报告", file_count="multiple")
+                ev_btn.click(do_eval, [ev_limit], [ev_md, ev_gallery, ev_files], api_name="eval", concurrency_id="batch",
+                             concurrency_limit=1)
+
+            with gr.Tab("指标库", id="library"):
+                from retrieval.library import load_library
+
+                categories = ["全部"] + sorted({s.category for s in load_library()})
+                with gr.Row():
+                    lib_text = gr.Textbox(label="检索", placeholder="如：路灯亮灯率、校舍维修改造", scale=3, elem_id="library-text")
+                    lib_mode = gr.Radio(["项目类型", "单个指标"], value="单个指标", label="检索对象")
+                with gr.Row():
+                    lib_cat = gr.Dropdown(categories, value="全部", label="功能分类")
+                    lib_l2 = gr.Dropdown(["全部", "数量指标", "质量指标", "时效指标", "成本指标", "经济效益指标", "社会效益指标",
+                                          "生态效益指标", "可持续影响指标", "服务对象满意度指标"], value="全部", label="二级指标")
+                    lib_layout = gr.Dropdown(["全部", "2015", "2021"], value="全部", label="指标体系")
+                lib_btn = gr.Button("检索", variant="primary", elem_id="library-button")
+                lib_out = gr.Dataframe(headers=["二级指标/类型", "名称", "指标值/功能分类", "指标解释/关键词", "依据/来源", "出处"],
+                                       interactive=False, wrap=True)
+                lib_btn.click(do_library, [lib_text, lib_mode, lib_cat, lib_l2, lib_layout], [lib_out], api_name="library")
+                lib_text.submit(do_library, [lib_text, lib_mode, lib_cat, lib_l2, lib_layout], [lib_out], api_name=False)
+    return demo
+
+
+def _auth():
+    """ZHIBIAO_UI_AUTH=user:password[,user2:password2] turns login on."""
+    raw = os.environ.get("ZHIBIAO_UI_AUTH", "").strip()
+    if not raw:
+        return None
+    pairs = [tuple(p.split(":", 1)) for p in raw.split(",") if ":" in p]
+    return pairs or None
+
+
+def launch(host: str = "127.0.0.1", port: int = 7860, block: bool = True, warm: bool = True):
+    """Build and serve the app; the library index is prepared before the first request."""
+    if warm:
+        start = time.perf_counter()
+        _store()
+        from retrieval.bm25 import tokenize
+
+        tokenize("预热")
+        print(f"指标库已就绪（{time.perf_counter() - start:.1f} 秒）")
+    demo = build_app()
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    theme = gr.themes.Default(font=THEME_FONTS, font_mono=["monospace"])
+    demo.launch(server_name=host, server_port=port, auth=_auth(), max_file_size=MAX_UPLOAD,
+                prevent_thread_lock=not block, quiet=not block, theme=theme, css=CSS, footer_links=[], show_error=False)
+    return demo
