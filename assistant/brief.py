@@ -13,12 +13,13 @@ from assistant.taxonomy import Layout, clean
 MAX_TEXT = 4000
 
 # longest first, so 万平方米 wins over 平方米 and 人次 over 人
-_UNITS = sorted("""万平方米 平方米 ㎡ 平米 万亩 亩 公顷 公里 千米 米 辆 台 套 部 个 所 座 处 条 场 场次 次 批次 批 期 班 人次 万人次 人 名 户 家 吨
-万吨 盏 株 万株 只 头 万头 块 册 万册 件 项 篇 份 学时 课时 间 张 宗 起 座 路 根 根次 眼 口 栋 幢 棵 羽 所 网点 个点位 点位 台套 门 期次 场馆""".split(),
+_UNITS = sorted("""平方米 ㎡ 平米 亩 公顷 公里 千米 米 辆 台 套 部 个 所 座 处 条 场 场次 次 批次 批 期 班 人次 人 名 户 家 吨
+盏 株 只 头 块 册 件 项 篇 份 学时 课时 间 张 宗 起 路 根 眼 口 栋 幢 棵 羽 网点 点位 台套 门 期次 场馆 画幅 页 卷 件次
+家次 户次 台件 台次 车次 架次 例 份次 立方米 方 千瓦 千瓦时 册次 单 宗次 亩次 个次 所次""".split(),
                 key=len, reverse=True)
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(?P<num>\d+(?:[.,，]\d+)*|[一二两三四五六七八九十百]{1,4})"
-_QTY_RE = re.compile(_NUM + r"\s*(?P<unit>" + "|".join(map(re.escape, _UNITS)) + r")")
+_QTY_RE = re.compile(_NUM + r"\s*(?P<unit>万?(?:" + "|".join(map(re.escape, _UNITS)) + r"))")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
@@ -80,6 +81,9 @@ def extract_quantities(text: str) -> list[Quantity]:
             continue
         if m.group("unit") in ("个", "条", "项", "件", "次", "期") and tail.startswith(("月", "工作日")):
             continue
+        if tail.startswith("性") or (m.group("unit") in ("次", "批", "期") and not m.group("num")[0].isdigit()
+                                    and tail.startswith(("性", "到位", "完成"))):
+            continue  # 一次性 is not a quantity
         number = cn_number(m.group("num"))
         if number is None or number == 0:
             continue

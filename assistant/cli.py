@@ -59,11 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="显示提示级（info）问题和修改建议")
     p.set_defaults(func=_cmd_check)
 
-    from assistant import cli_draft, cli_library, cli_rewrite, cli_ui
+    from assistant import cli_draft, cli_eval, cli_library, cli_rewrite, cli_ui
 
     cli_draft.add_parser(sub)
     cli_rewrite.add_parser(sub)
     cli_library.add_parser(sub)
+    cli_eval.add_parser(sub)
     cli_ui.add_parser(sub)
     return parser
 

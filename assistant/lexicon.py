@@ -106,9 +106,10 @@ def normalize_name(name: str) -> str:
     return re.sub(r"[\s（）()【】\[\]《》“”\"'、，,。.：:；;%（）]", "", name or "")
 
 
-def bigrams(text: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def bigrams(text: str) -> frozenset[str]:
     t = normalize_name(text)
-    return {t[i:i + 2] for i in range(len(t) - 1)} or ({t} if t else set())
+    return frozenset({t[i:i + 2] for i in range(len(t) - 1)} or ({t} if t else set()))
 
 
 def jaccard(a: str, b: str) -> float:
@@ -154,7 +155,7 @@ def foreign_domain_words(text: str, project_text: str) -> list[tuple[str, str]]:
     """(domain, word) pairs found in text whose domain the project's own text never mentions."""
     hits: list[tuple[str, str]] = []
     for domain, vocab in domains().items():
-        words = [w for w in vocab["words"] if w in _without_exclusions(text, w)]
+        words = [w for w in vocab["words"] if w in text and w in _without_exclusions(text, w)]
         if not words:
             continue
         licensed = any(t in project_text for t in vocab["words"] + vocab.get("triggers", []))

@@ -7,6 +7,7 @@ indicators (to fill one slot). Each collection records its embedding's name and 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from retrieval.library import ExemplarSet, load_library
 SETS, INDICATORS = "zb_sets_v1", "zb_indicators_v1"
 RRF_K = 60
 _BATCH = 2000
+_PAGE = 5000
+MAX_VECTOR_CHARS = 64
 
 
 @dataclass
@@ -202,9 +205,15 @@ class ExemplarStore:
             col = self._collection(name)
             if col is None:
                 raise ConfigError("指标库尚未建立：请先运行 zhibiao library build")
-            got = col.get(where={"kind": "full"} if name == SETS else None, include=["documents", "metadatas"])
-            corpus = [tokenize(d or "") for d in got["documents"]]
-            self._bm25[name] = (BM25(corpus), got["ids"], got["metadatas"], got["documents"])
+            ids, metas, docs = [], [], []
+            for offset in range(0, col.count(), _PAGE):  # paged: one get() of 10^5 rows exceeds SQLite's variable limit
+                got = col.get(where={"kind": "full"} if name == SETS else None, include=["documents", "metadatas"],
+                              limit=_PAGE, offset=offset)
+                ids += got["ids"]
+                metas += got["metadatas"]
+                docs += got["documents"]
+            corpus = [tokenize(d or "") for d in docs]
+            self._bm25[name] = (BM25(corpus), ids, metas, docs)
         return self._bm25[name]
 
     def _vector(self, name: str, text: str, depth: int, where: dict | None) -> list[tuple[str, dict, str]]:
@@ -215,17 +224,18 @@ class ExemplarStore:
         n = col.count()
         if n == 0:
             return []
-        query = [self.embedders[name].query(text).tolist()]
+        # the model reads the head of the text (name and purpose); long tails only slow it down, BM25 reads them all
+        query = [self.embedders[name].query(text[:MAX_VECTOR_CHARS]).tolist()]
         if name != SETS:
-            res = col.query(query_embeddings=query, n_results=min(depth, n), where=where,
-                            include=["metadatas", "documents", "distances"])
-            return list(zip(res["ids"][0], [m or {} for m in res["metadatas"][0]], res["documents"][0]))
+            res = col.query(query_embeddings=query, n_results=min(depth, n), where=where, include=["metadatas"])
+            return [(i, m or {}, "") for i, m in zip(res["ids"][0], res["metadatas"][0])]
         res = col.query(query_embeddings=query, n_results=min(max(depth * 8, 200), n), where=where,
-                        include=["metadatas", "documents", "distances"])
+                        include=["metadatas", "distances"])
         full: dict[str, float] = {}
         part: dict[str, float] = {}
         info: dict[str, tuple[dict, str]] = {}
-        for meta, doc, dist in zip(res["metadatas"][0], res["documents"][0], res["distances"][0]):
+        for meta, dist in zip(res["metadatas"][0], res["distances"][0]):
+            doc = ""
             meta = meta or {}
             set_id, sim = meta.get("set_id", ""), 1.0 - float(dist)
             if meta.get("kind") == "full":
@@ -250,8 +260,9 @@ class ExemplarStore:
         if where:
             allowed = {i for i, m in enumerate(metas) if all((m or {}).get(f) == v for f, v in filters.items()
                                                             if v not in (None, ""))}
-        lexical = sorted(bm25.scores(tokenize(text), allowed).items(), key=lambda x: (-round(x[1], 9), ids[x[0]]))
-        for rank, (i, _) in enumerate(lexical[:depth]):
+        scores = bm25.scores(tokenize(text), allowed)
+        lexical = heapq.nsmallest(depth, scores.items(), key=lambda x: (-round(x[1], 9), ids[x[0]]))
+        for rank, (i, _) in enumerate(lexical):
             hit = hits.get(ids[i]) or Hit(ids[i], 0.0, metas[i] or {}, docs[i] or "")
             hit.score += 1.0 / (RRF_K + rank)
             hit.bm25_rank = rank

@@ -363,6 +363,20 @@ class LLMDrafter:
         yield self._loop(brief, base, sources, start)
 
 
+def chat_json(settings: Settings, message: str) -> dict[str, Any]:
+    """One plain chat call whose reply is a JSON object (used by the evaluation judge)."""
+    from langchain_openai import ChatOpenAI
+
+    settings.require_llm()
+    llm = ChatOpenAI(model=settings.model, base_url=settings.base_url or None, api_key=settings.api_key or "not-needed",
+                     timeout=settings.timeout, max_retries=settings.max_retries, temperature=0.7)
+    reply = llm.invoke([("human", message)])
+    try:
+        return extract_json(reply.content if isinstance(reply.content, str) else "")
+    except ValueError:
+        return {}
+
+
 def _short(exc: Exception | None) -> str:
     text = str(exc or "")
     return text[:200] + ("…" if len(text) > 200 else "")

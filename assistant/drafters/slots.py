@@ -44,11 +44,12 @@ class SlotFiller:
         candidates = [(i, q) for i, q in enumerate(self.quantities) if q.base[1] == want]
         if not candidates:
             return None
-        scored = sorted(candidates, key=lambda c: (-len(_bigrams(label) & _bigrams(c[1].context)), c[1] in self.used, c[0]))
+        if not reuse:  # a stated quantity answers one question only
+            candidates = [(i, q) for i, q in candidates if i not in self.used]
+            if not candidates:
+                return None
+        scored = sorted(candidates, key=lambda c: (-len(_bigrams(label) & _bigrams(c[1].context)), c[0]))
         i, q = scored[0]
-        overlap = len(_bigrams(label) & _bigrams(q.context))
-        if i in self.used and overlap == 0 and not reuse:
-            return None
         self.used.add(i)
         if label:
             self.bound[label] = q

@@ -1,0 +1,234 @@
+"""Scorers in a registry. Each takes (case, outcome) and returns a number; quality scorers lie in [0, 1]."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+from assistant.lexicon import expand_synonyms, jaccard, normalize_name
+from assistant.models import ProjectSheet
+from assistant.rules import Finding
+from eval.cases import Case
+
+
+@dataclass
+class Outcome:
+    """What a drafter produced for a case (or why it could not)."""
+
+    sheet: ProjectSheet | None
+    findings: list[Finding] = field(default_factory=list)
+    score: float = 0.0
+    sources: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0
+    model_calls: int = 0
+    tokens: int = 0
+    error: str = ""
+    before: ProjectSheet | None = None  # rewriting: the legacy sheet
+
+
+Scorer = Callable[[Case, Outcome], float]
+SCORERS: dict[str, Scorer] = {}
+QUALITY: list[str] = []  # scorers in [0, 1], higher is better
+
+
+def scorer(name: str, quality: bool = True):
+    def wrap(func: Scorer) -> Scorer:
+        SCORERS[name] = func
+        if quality:
+            QUALITY.append(name)
+        return func
+    return wrap
+
+
+@scorer("schema_valid")
+def schema_valid(case: Case, out: Outcome) -> float:
+    """A sheet came back and has indicators with 一级/二级/三级 filled."""
+    if out.sheet is None or not out.sheet.indicators:
+        return 0.0
+    return float(all(i.level1 and i.level2 and i.name for i in out.sheet.indicators))
+
+
+@scorer("validator_score")
+def validator_score(case: Case, out: Outcome) -> float:
+    return out.score / 100 if out.sheet is not None else 0.0
+
+
+@scorer("error_free")
+def error_free(case: Case, out: Outcome) -> float:
+    return float(out.sheet is not None and not any(f.severity == "error" for f in out.findings))
+
+
+@scorer("errors", quality=False)
+def errors(case: Case, out: Outcome) -> float:
+    return float(sum(f.severity == "error" for f in out.findings))
+
+
+_MEASURABLE = {"number": 1.0, "range": 1.0, "date": 1.0, "period": 1.0, "grade": 1.0, "placeholder": 0.5}
+
+
+@scorer("measurability")
+def measurability(case: Case, out: Outcome) -> float:
+    """Share of indicators whose value parses into operator+number+unit, a date, or a graded value
+    (a visible placeholder with its operator and unit counts half)."""
+    if out.sheet is None or not out.sheet.indicators:
+        return 0.0
+    values = [i.parsed_value for i in out.sheet.indicators]
+    return sum(_MEASURABLE.get(v.kind, 0.0) for v in values) / len(values)
+
+
+_GENERIC = set("指标 完成 保障 服务 工作 项目 情况 管理 质量 数量 时间 合格 满意 比例 年度 本级 全年 实际 计划 "
+               "按时 及时 正常 运行 验收 达标 任务 目标 单位 部门 费用 资金 经费 支出 用于 成本 标准 次数 人数".split())
+
+
+def _grams(text: str) -> set[str]:
+    t = re.sub(r"[^\u4e00-\u9fff]", "", text or "")
+    return {t[i:i + 2] for i in range(len(t) - 1)} - _GENERIC
+
+
+@scorer("relevance")
+def relevance(case: Case, out: Outcome) -> float:
+    """Share of 产出 indicators (数量/质量) that name an object of the brief."""
+    if out.sheet is None:
+        return 0.0
+    own = _grams(expand_synonyms(case.as_brief().text))
+    rows = [i for i in out.sheet.indicators if i.level2 in ("数量指标", "质量指标")]
+    if not rows:
+        return 0.0
+    return sum(bool(_grams(i.name + i.description) & own) for i in rows) / len(rows)
+
+
+@scorer("quantity_use")
+def quantity_use(case: Case, out: Outcome) -> float:
+    """Share of the quantities stated in the brief that appear in a 数量指标 value."""
+    if not case.quantities:
+        return 1.0
+    if out.sheet is None:
+        return 0.0
+    counts = " ".join(i.value for i in out.sheet.indicators if i.level2 == "数量指标")
+    money = " ".join(i.value for i in out.sheet.indicators)  # a stated 标准 (元) belongs in a cost row
+    return sum(q in (money if q.endswith("元") else counts) for q in case.quantities) / len(case.quantities)
+
+
+def match_reference(case: Case, out: Outcome, threshold: float = 0.3) -> tuple[int, int, int]:
+    """(matched, drafted, reference) with a greedy one-to-one match on name similarity within the same 二级 family."""
+    if out.sheet is None:
+        return 0, 0, len(case.reference)
+    drafted = out.sheet.indicators
+    pairs = []
+    for i, d in enumerate(drafted):
+        for j, r in enumerate(case.reference):
+            a, b = normalize_name(d.name), normalize_name(r.name)
+            sim = 1.0 if (a and b and (a in b or b in a)) else jaccard(a, b)
+            same_family = _family(d.level2) == _family(r.level2)
+            if sim >= threshold and same_family:
+                pairs.append((sim, i, j))
+    used_d, used_r, matched = set(), set(), 0
+    for sim, i, j in sorted(pairs, reverse=True):
+        if i not in used_d and j not in used_r:
+            used_d.add(i)
+            used_r.add(j)
+            matched += 1
+    return matched, len(drafted), len(case.reference)
+
+
+def _family(level2: str) -> str:
+    if "成本" in level2:
+        return "成本"
+    if "效益" in level2 or "可持续" in level2:
+        return "效益"
+    return level2
+
+
+@scorer("coverage_precision")
+def coverage_precision(case: Case, out: Outcome) -> float:
+    matched, drafted, _ = match_reference(case, out)
+    return matched / drafted if drafted else 0.0
+
+
+@scorer("coverage_recall")
+def coverage_recall(case: Case, out: Outcome) -> float:
+    matched, _, reference = match_reference(case, out)
+    return matched / reference if reference else 0.0
+
+
+@scorer("coverage_f1")
+def coverage_f1(case: Case, out: Outcome) -> float:
+    p, r = coverage_precision(case, out), coverage_recall(case, out)
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@scorer("no_duplicates")
+def no_duplicates(case: Case, out: Outcome) -> float:
+    if out.sheet is None or not out.sheet.indicators:
+        return 0.0
+    names = [normalize_name(i.name) for i in out.sheet.indicators]
+    dupes = sum(c - 1 for c in Counter(names).values())
+    near = sum(1 for a in range(len(names)) for b in range(a + 1, len(names))
+               if names[a] != names[b] and jaccard(names[a], names[b]) > 0.8)
+    return max(0.0, 1 - (dupes + near) / len(names))
+
+
+@lru_cache(maxsize=1)
+def _distinctive() -> dict[str, set[str]]:
+    from retrieval.library import load_library
+
+    sets = load_library()
+    owners = Counter(k for s in sets for k in set(s.keywords))
+    return {s.id: {k for k in s.keywords if owners[k] == 1 and len(k) >= 3} for s in sets}
+
+
+@scorer("no_contamination")
+def no_contamination(case: Case, out: Outcome) -> float:
+    """1 when the table uses no word that belongs only to another project type (and is not in the brief)."""
+    if out.sheet is None:
+        return 0.0
+    brief = case.as_brief().text + " " + (case.legacy.model_dump_json() if case.legacy else "")
+    own = set(out.sources[:1])
+    text = " ".join(f"{i.name}{i.description}{i.basis}" for i in out.sheet.indicators)
+    from retrieval.library import load_library
+
+    own_text = " ".join(s.text + " ".join(f"{i.name}{i.description}{i.basis}" for i in s.indicators)
+                        for s in load_library() if s.id in own)
+    leaked = [w for sid, words in _distinctive().items() if sid not in own for w in words
+              if w in text and w not in brief and w not in own_text]
+    return 0.0 if leaked else 1.0
+
+
+@scorer("kept_good", quality=True)
+def kept_good(case: Case, out: Outcome) -> float:
+    """Rewriting: share of legacy rows without error findings that survive unchanged (1 for drafting)."""
+    if case.legacy is None or out.before is None:
+        return 1.0
+    if out.sheet is None:
+        return 0.0
+    from assistant.rules import check_sheet
+
+    legacy = case.legacy.normalized()
+    bad = {f.index for f in check_sheet(legacy) if f.severity == "error" and f.index is not None}
+    good = [i for n, i in enumerate(legacy.indicators) if n not in bad]
+    if not good:
+        return 1.0
+    after = out.sheet.indicators
+    return sum(g in after for g in good) / len(good)
+
+
+@scorer("latency_ms", quality=False)
+def latency_ms(case: Case, out: Outcome) -> float:
+    return out.latency_ms
+
+
+@scorer("model_calls", quality=False)
+def model_calls(case: Case, out: Outcome) -> float:
+    return float(out.model_calls)
+
+
+@scorer("tokens", quality=False)
+def tokens(case: Case, out: Outcome) -> float:
+    return float(out.tokens)
+
+
+def score_all(case: Case, out: Outcome) -> dict[str, float]:
+    return {name: round(func(case, out), 4) for name, func in SCORERS.items()}
