@@ -260,8 +260,8 @@ class ExemplarStore:
         if where:
             allowed = {i for i, m in enumerate(metas) if all((m or {}).get(f) == v for f, v in filters.items()
                                                             if v not in (None, ""))}
-        scores = bm25.scores(tokenize(text), allowed)
-        lexical = heapq.nsmallest(depth, scores.items(), key=lambda x: (-round(x[1], 9), ids[x[0]]))
+        candidates = bm25.top(tokenize(text), depth, allowed)
+        lexical = heapq.nsmallest(depth, candidates, key=lambda x: (-round(x[1], 6), ids[x[0]]))
         for rank, (i, _) in enumerate(lexical):
             hit = hits.get(ids[i]) or Hit(ids[i], 0.0, metas[i] or {}, docs[i] or "")
             hit.score += 1.0 / (RRF_K + rank)

@@ -24,7 +24,7 @@ def main() -> None:
         page.wait_for_selector("#brief-name textarea", timeout=60_000)
         page.fill("#brief-name textarea", "2025年开平区农村公路养护专项资金")
         page.fill("#brief-purpose textarea", "养护县乡村道186公里，处治坑槽、裂缝等路面病害")
-        page.fill("#brief-budget input", "560万元")
+        page.locator("#brief-budget textarea, #brief-budget input").first.fill("560万元")
         page.click("#draft-button")
         page.wait_for_selector("#score h3", timeout=60_000)
         page.fill("#chat-input textarea", "把满意度改为≥92%")
@@ -43,7 +43,12 @@ def main() -> None:
         page.screenshot(path=str(out / "check.png"), full_page=False)
         page.get_by_role("tab", name="评估").click()
         page.click("#eval-button")
-        page.wait_for_timeout(20_000)
+        page.wait_for_selector("#eval-summary h1", timeout=120_000)
+        page.wait_for_selector("#eval-gallery img", timeout=60_000)
+        page.locator("#eval-gallery").scroll_into_view_if_needed()  # the gallery loads its images lazily
+        page.wait_for_function("() => [...document.querySelectorAll('#eval-gallery img')].every(i => i.naturalWidth > 0)",
+                               timeout=30_000)
+        page.wait_for_timeout(1000)
         page.screenshot(path=str(out / "eval.png"), full_page=True)
         page.get_by_role("tab", name="指标库").click()
         page.fill("#library-text textarea", "路灯亮灯率")

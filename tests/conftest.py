@@ -26,3 +26,20 @@ def seed_path() -> Path:
     if not SEED.exists():
         pytest.fail(f"seed document missing: {SEED}")
     return SEED
+
+
+@pytest.fixture(scope="session")
+def default_store(tmp_path_factory):
+    """The shipped library indexed once per test session with the default embedding, in a temporary folder."""
+    from retrieval.store import ExemplarStore
+
+    store = ExemplarStore(path=tmp_path_factory.mktemp("chroma-default"))
+    store.build()
+    return store
+
+
+@pytest.fixture(scope="session")
+def exemplar_drafter(default_store):
+    from assistant.drafters.exemplar import ExemplarDrafter
+
+    return ExemplarDrafter(store=default_store)

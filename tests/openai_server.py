@@ -11,6 +11,7 @@ Each request takes the next behaviour from the script (the last one repeats). Be
   malformed                       -> 200 with broken JSON content
   truncated                       -> 200 with half a JSON and finish_reason "length"
   garbage                         -> 200 with a body that is not JSON at all
+  judge                           -> a rubric score object, as the evaluation judge expects
 """
 
 from __future__ import annotations
@@ -107,7 +108,10 @@ class ScriptedServer:
         if behaviour == "garbage":
             return self._raw(h, 200, b"<html>502 Bad Gateway</html>", "text/html")
         finish = "stop"
-        if behaviour == "malformed":
+        if behaviour == "judge":
+            content = json.dumps({"completeness": 4, "measurability": 5, "relevance": 4, "reasonableness": 3, "basis": 4,
+                                  "reason": "指标较完整"}, ensure_ascii=False)
+        elif behaviour == "malformed":
             content = '{"goal": "2025年", "indicators": [{"level1": "产出指标", "level2": '
         elif behaviour == "truncated":
             full = table_json()

@@ -7,18 +7,14 @@ import pytest
 
 from assistant.brief import Brief, extract_quantities
 from assistant.documents import read_document
-from assistant.drafters.exemplar import ExemplarDrafter
 from retrieval.library import load_library
-from retrieval.store import ExemplarStore
 
 LIBRARY = {s.id: s for s in load_library()}
 
 
 @pytest.fixture(scope="module")
-def drafter(tmp_path_factory):
-    store = ExemplarStore(path=tmp_path_factory.mktemp("chroma"))
-    store.build()
-    return ExemplarDrafter(store=store)
+def drafter(exemplar_drafter):
+    return exemplar_drafter
 
 
 @pytest.fixture(scope="module")

@@ -127,3 +127,17 @@ def test_cli_eval_gate_and_compare(tmp_path):
     cmp = subprocess.run(base + ["compare", str(tmp_path / "r1"), str(tmp_path / "r2")], capture_output=True, text=True,
                          timeout=120)
     assert cmp.returncode == 0 and "95% 区间" in cmp.stdout
+
+
+def test_judge_reports_mean_and_variance_against_a_real_server(tmp_path):
+    from assistant.settings import load_settings
+    from eval.judge import judge_run
+    from openai_server import ScriptedServer
+
+    cases = load_cases(kind="draft")[:2]
+    rows = [{"id": c.id, "error": "", "indicators": [r.name for r in c.reference]} for c in cases]
+    with ScriptedServer(["judge"]) as srv:
+        result = judge_run(cases, rows, rounds=2, settings=load_settings(base_url=srv.base_url, api_key="k"))
+    assert len(srv.requests) == 4
+    assert result["measurability"] == {"mean": 5.0, "std": 0.0} and result["reasonableness"]["mean"] == 3.0
+    assert "评分细则" in srv.requests[0]["messages"][0]["content"]

@@ -1,7 +1,6 @@
 """Retrieval quality on the labelled query set (written independently of the library text)."""
 
 from retrieval.recall import load_queries, measure
-from retrieval.store import ExemplarStore
 
 
 def test_query_set_is_labelled_with_library_ids():
@@ -13,9 +12,7 @@ def test_query_set_is_labelled_with_library_ids():
     assert all(set(q["expected"]) <= ids for q in queries)
 
 
-def test_default_embedding_recall(tmp_path):
-    store = ExemplarStore(path=tmp_path / "chroma")  # the default embedding, as users get it
-    store.build()
-    result = measure(store)
+def test_default_embedding_recall(default_store):
+    result = measure(default_store)  # the default embedding, as users get it
     assert result.recall_at_5 >= 0.9, result.misses[:10]
     assert result.recall_at_1 >= 0.8

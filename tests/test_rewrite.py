@@ -12,17 +12,13 @@ import pytest
 
 from assistant.batch import Checkpoint, rewrite_document
 from assistant.documents import read_document, write_document
-from assistant.drafters.exemplar import ExemplarDrafter
 from assistant.rewrite import goal_is_empty, rewrite_sheet
 from openai_server import ScriptedServer
-from retrieval.store import ExemplarStore
 
 
 @pytest.fixture(scope="module")
-def drafter(tmp_path_factory):
-    store = ExemplarStore(path=tmp_path_factory.mktemp("chroma"))
-    store.build()
-    return ExemplarDrafter(store=store)
+def drafter(exemplar_drafter):
+    return exemplar_drafter
 
 
 @pytest.fixture(scope="module")

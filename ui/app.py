@@ -345,7 +345,7 @@ def build_app() -> gr.Blocks:
                 ev_limit = gr.Number(label="案例数（0 = 全部）", value=12, precision=0)
                 ev_btn = gr.Button("运行评估", variant="primary", elem_id="eval-button")
                 ev_md = gr.Markdown(elem_id="eval-summary")
-                ev_gallery = gr.Gallery(label="图表", columns=2, height=360)
+                ev_gallery = gr.Gallery(label="图表", columns=2, height=420, object_fit="contain", elem_id="eval-gallery")
                 ev_files = gr.File(label="报告", file_count="multiple")
                 ev_btn.click(do_eval, [ev_limit], [ev_md, ev_gallery, ev_files], api_name="eval", concurrency_id="batch",
                              concurrency_limit=1)
