@@ -94,6 +94,34 @@ def extract_quantities(text: str) -> list[Quantity]:
     return out
 
 
+@dataclass(frozen=True)
+class Rate:
+    """A stated standard: '每生每年2300元' -> 2300 元 per 生 (per 年)."""
+
+    amount: float  # in 元
+    per: str
+    period: str
+    raw: str
+
+
+_PER = r"(?P<per>生|人|户|家|亩|名|辆|台|套|所|村|次|人次|平方米|公里|床|场)"
+_RATE_RES = [
+    re.compile(r"每" + _PER + r"(?:每)?(?P<period>年|月|天|日|学期|次)?(?:补助|补贴|奖励|资助|发放|标准)?(?:为|按)?"
+               r"(?P<num>\d+(?:\.\d+)?)(?P<unit>万元|元)"),
+    re.compile(r"(?P<num>\d+(?:\.\d+)?)(?P<unit>万元|元)\s*/\s*" + _PER + r"(?:[·.]?(?P<period>年|月|天|日|学期))?"),
+]
+
+
+def extract_rates(text: str) -> list[Rate]:
+    """Per-unit standards stated in free text (每生每天5元, 300元/亩, 每家10万元)."""
+    out = []
+    for pattern in _RATE_RES:
+        for m in pattern.finditer(text or ""):
+            amount = float(m.group("num")) * (10000 if m.group("unit") == "万元" else 1)
+            out.append(Rate(amount, m.group("per"), m.group("period") or "", m.group(0)))
+    return out
+
+
 def parse_amount(text: str | float | int | Decimal | None) -> Decimal | None:
     """'295900.00', '29.59万元', '1,000,000元', 1200000 -> Decimal 元."""
     if text is None or text == "":
@@ -169,6 +197,9 @@ class Brief(BaseModel):
     def text(self) -> str:
         lines = " ".join(line.item for line in self.budget_lines)
         return " ".join(x for x in (self.name, self.purpose, self.goal, lines, self.context) if x)
+
+    def rates(self) -> list[Rate]:
+        return extract_rates(" ".join(x for x in (self.purpose, self.goal) if x))
 
     def quantities(self) -> list[Quantity]:
         return extract_quantities(" ".join(x for x in (self.purpose, self.goal, self.name) if x))

@@ -123,3 +123,11 @@ def test_bad_briefs_are_refused_with_a_reason(bad):
     with pytest.raises(ValueError) as exc:
         Brief(**bad)
     assert re.search(r"[\u4e00-\u9fff]", str(exc.value))
+
+
+def test_stated_standards_fill_cost_slots(drafter):
+    d = drafter.draft(Brief(name="农村义务教育学生营养改善计划", purpose="按每生每天5元标准为全县1.28万名农村义务教育学生提供营养膳食补助",
+                            year=2025))
+    values = " ".join(i.value for i in d.sheet.indicators)
+    assert "5元/生" in values, values
+    assert "1.28万" in " ".join(i.value for i in d.sheet.indicators if i.level2 == "数量指标")

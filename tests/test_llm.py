@@ -155,3 +155,16 @@ def test_api_key_is_sent_as_bearer_and_never_in_the_prompt(store):
     with ScriptedServer(["valid"]) as srv:
         drafter(srv, store).draft(BRIEF)
     assert "test-key" not in json.dumps(srv.requests[0], ensure_ascii=False)
+
+
+def test_rewrite_shows_the_model_each_legacy_row_with_its_problems(store, seed_path):
+    from assistant.documents import read_document
+    from assistant.rewrite import rewrite_sheet
+
+    doc, _ = read_document(seed_path)
+    with ScriptedServer(["valid"]) as srv:
+        result = rewrite_sheet(doc.projects[2], drafter(srv, store))
+    prompt = srv.requests[0]["messages"][-1]["content"]
+    assert "设备购置类项目持续使用时间（年" in prompt and "N04" in prompt and "原指标" in prompt
+    assert result.after is not None and result.after.score > result.before.score
+    assert result.after.sheet.code == doc.projects[2].code

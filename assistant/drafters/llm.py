@@ -327,6 +327,25 @@ class LLMDrafter:
                             fund_use=brief.purpose, goals=[reply.goal.strip()] if reply.goal.strip() else [],
                             indicators=rows)
 
+    def rewrite(self, brief: Brief, legacy: ProjectSheet, findings: list[Finding]) -> Draft:
+        """Rewrite a legacy table: the model sees every legacy row with the rules it broke (prompts/rewrite.md)."""
+        start = time.perf_counter()
+        exemplar_text, sources = self.exemplars(brief)
+        by_row: dict[int, list[str]] = {}
+        for f in findings:
+            if f.index is not None and f.severity in ("error", "warning"):
+                by_row.setdefault(f.index, []).append(f"{f.rule} {f.message}")
+        lines = []
+        for n, ind in enumerate(legacy.indicators):
+            problems = "；".join(by_row.get(n, [])) or "无问题（保留）"
+            lines.append(f"{n + 1}. {ind.level1}/{ind.level2}/{ind.name}｜解释：{ind.description}｜指标值：{ind.value}｜"
+                         f"依据：{ind.basis}｜问题：{problems}")
+        sheet_level = [f"{f.rule} {f.message}" for f in findings if f.index is None and f.severity != "info"]
+        legacy_text = "\n".join(lines) + ("\n整表问题：" + "；".join(sheet_level) if sheet_level else "")
+        base = self.messages(brief, "以下为同类项目的示范指标，供参考：\n" + exemplar_text, template="rewrite",
+                             legacy=legacy_text, goal="；".join(legacy.goals) or "（无）")
+        return self._loop(brief, base, sources, start)
+
     def revise(self, sheet: ProjectSheet, instruction: str) -> Draft:
         """Apply a user's request to an existing table (chat refinement), validated like a draft."""
         brief = Brief(name=sheet.name, purpose=sheet.fund_use, budget=sheet.budget.total, year=sheet.year or 2026,

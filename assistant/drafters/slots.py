@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.brief import Brief, Quantity
+from assistant.brief import Brief, Quantity, Rate
 
 SLOT_RE = re.compile(r"\{(?P<kind>N|X|YEAR|BUDGET|UNIT_COST)(?P<shift>[+-]\d)?(?::(?P<label>[^{}]*))?\}(?P<unit>[^\s，。；、{}]*)")
 
@@ -33,9 +33,24 @@ class SlotFiller:
     quantities: list[Quantity] = field(default_factory=list)
     bound: dict[str, Quantity] = field(default_factory=dict)  # slot label -> quantity
     used: set[int] = field(default_factory=set)
+    rates: list[Rate] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.quantities = self.quantities or self.brief.quantities()
+        self.rates = self.rates or self.brief.rates()
+
+    def _rate(self, unit: str) -> str | None:
+        """A stated standard for a money-per-unit slot: 每生每年2300元 fills {X:…}元/生·年 or {X:…}元/人·年."""
+        money, _, denominator = unit.partition("/")
+        if money not in ("元", "万元") or not denominator:
+            return None
+        for rate in self.rates:
+            same_object = denominator.startswith(rate.per) or (rate.per in ("生", "人", "名") and denominator[:1] in "生人名")
+            same_period = not rate.period or rate.period in denominator or "·" not in denominator
+            if same_object and same_period:
+                value = rate.amount / (10000 if money == "万元" else 1)
+                return f"{_fmt(value)}{unit}"
+        return None
 
     def _find(self, unit: str, label: str, reuse: bool = False) -> Quantity | None:
         if label and label in self.bound:
@@ -83,6 +98,8 @@ class SlotFiller:
                     base = _base_unit(unit) if unit else q.base[1]
                     rest = unit[len(base):] if unit.startswith(base) else ""
                     return self.quantity_text(q, base) + rest
+            if kind in ("X", "UNIT_COST") and "/" in unit and (stated := self._rate(unit)):
+                return stated
             if kind == "UNIT_COST" and self.brief.budget is not None and "/" in unit:
                 money, denominator = unit.split("/", 1)
                 q = self._find(denominator, "", reuse=True)
