@@ -31,7 +31,7 @@ def rewrite_file(input_path: Path, output: Path, drafter, args: argparse.Namespa
     checkpoint = Checkpoint(output.with_name(output.name + ".checkpoint.jsonl"))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[current]}"), console=console, transient=False,
-                  disable=not console.is_terminal and args.quiet) as bar:
+                  disable=args.quiet) as bar:
         task = bar.add_task(f"改写 {input_path.name}", total=len(doc.projects), current="")
 
         def progress(done: int, total: int, name: str) -> None:
@@ -61,7 +61,7 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
 
     from assistant.draft import get_drafter
 
-    console = Console(stderr=False)
+    console = Console()
     source = Path(args.input)
     if not source.exists():
         raise InputError(f"输入不存在：{source}")

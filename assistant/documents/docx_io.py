@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 from assistant.documents.blocks import Block, Paragraph, Table
-from assistant.documents.text_export import _info_rows
+from assistant.documents.text_export import info_rows
 from assistant.errors import InputFileError
 from assistant.models import Document, ProjectSheet
 
@@ -66,7 +66,7 @@ def write_docx(doc: Document, path: Path) -> Path:
         heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
         if heading.runs:
             heading.runs[0].bold = True
-        _add_table(out, _info_rows(sheet))
+        _add_table(out, info_rows(sheet))
         out.add_paragraph("")
         _add_indicator_table(out, sheet)
         out.add_paragraph("")

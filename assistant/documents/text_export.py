@@ -45,7 +45,8 @@ def parse_text_export(text: str) -> list[Block]:
     return blocks
 
 
-def _info_rows(sheet: ProjectSheet) -> list[list[str]]:
+def info_rows(sheet: ProjectSheet) -> list[list[str]]:
+    """The project table in the standard layout (also used by the .docx and .xlsx writers)."""
     def amount(x) -> str:
         return str(x) if x is not None else " "
 
@@ -70,7 +71,7 @@ def write_text_export(doc: Document) -> str:
         out.extend([para, ""])
     for i, sheet in enumerate(doc.projects, 1):
         out.append(sheet.title or f"{i}.{sheet.name}绩效目标表")
-        for row in _info_rows(sheet):
+        for row in info_rows(sheet):
             out.extend("\t" + cell for cell in row)
             out.append("")
         out.append(" ")

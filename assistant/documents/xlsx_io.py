@@ -12,7 +12,7 @@ from pathlib import Path
 
 from assistant.documents.blocks import Block, Paragraph, Table, header_map
 from assistant.documents.docx_io import INDICATOR_HEADER
-from assistant.documents.text_export import _info_rows
+from assistant.documents.text_export import info_rows
 from assistant.errors import InputFileError
 from assistant.models import Document
 
@@ -111,7 +111,7 @@ def write_xlsx(doc: Document, path: Path) -> Path:
         title = _sheet_title(f"{i}.{sheet.name}", used)
         ws = book.create_sheet(title)
         ws.append([sheet.title or f"{i}.{sheet.name}绩效目标表"])
-        for row in _info_rows(sheet):
+        for row in info_rows(sheet):
             ws.append(row)
         ws.append([])
         ws.append(INDICATOR_HEADER)
