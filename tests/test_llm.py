@@ -168,3 +168,25 @@ def test_rewrite_shows_the_model_each_legacy_row_with_its_problems(store, seed_p
     assert "设备购置类项目持续使用时间（年" in prompt and "N04" in prompt and "原指标" in prompt
     assert result.after is not None and result.after.score > result.before.score
     assert result.after.sheet.code == doc.projects[2].code
+
+
+def test_chat_request_goes_to_the_model_when_offline_rules_do_not_understand_it(store, monkeypatch):
+    """The 起草 chat: an edit the offline parser cannot read is sent to the configured model (revise)."""
+    from assistant.draft import Draft
+    from assistant.drafters import exemplar
+    from assistant.drafters.exemplar import ExemplarDrafter
+
+    monkeypatch.setattr(exemplar, "default_store", lambda: store)
+    import ui.app as app
+
+    draft = ExemplarDrafter(store=store).draft(BRIEF)
+    with ScriptedServer(["valid"]) as srv:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "k")
+        state, rows, findings, score, sources, goal, history, cleared = app.do_chat(
+            "请把表格改得更严格一些，突出安全", [], draft.model_dump(mode="json"), "2015", 2025)
+    assert len(srv.requests) == 1
+    sent = srv.requests[0]["messages"][-1]["content"]
+    assert "请把表格改得更严格一些" in sent and draft.sheet.indicators[0].name in sent
+    assert Draft.model_validate(state).sheet.code == draft.sheet.code
+    assert "大模型" in history[-1]["content"] and cleared == ""
