@@ -50,17 +50,18 @@ class Draft(BaseModel):
     sub_scores: Score
     findings: list[Finding]
     sources: list[Source] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="what the user should know about this draft, in Chinese")
     trace: Trace
 
     @classmethod
-    def build(cls, sheet: ProjectSheet, sources: list[Source], trace: Trace) -> "Draft":
+    def build(cls, sheet: ProjectSheet, sources: list[Source], trace: Trace, notes: list[str] | None = None) -> "Draft":
         report = check_project(sheet)
         return cls(sheet=report.sheet, score=report.score, sub_scores=report.sub_scores, findings=report.findings,
-                   sources=sources, trace=trace)
+                   sources=sources, trace=trace, notes=notes or [])
 
     def rechecked(self, sheet: ProjectSheet) -> "Draft":
         """The same draft after an edit, validated again."""
-        return Draft.build(sheet, self.sources, self.trace)
+        return Draft.build(sheet, self.sources, self.trace, self.notes)
 
 
 class Drafter(Protocol):

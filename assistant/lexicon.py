@@ -138,16 +138,16 @@ def _without_exclusions(text: str, word: str) -> str:
     return text
 
 
-@lru_cache(maxsize=1)
-def synonym_groups() -> list[list[str]]:
-    """Words that name the same object (data/domains.json "synonyms")."""
-    data = resources.files("assistant.data").joinpath("domains.json").read_text(encoding="utf-8")
-    return json.loads(data).get("synonyms", [])
+@lru_cache(maxsize=2)
+def synonym_groups(work: bool = True) -> list[list[str]]:
+    """Words that name the same object (data/domains.json "synonyms"), plus, with work=True, the same kind of work."""
+    data = json.loads(resources.files("assistant.data").joinpath("domains.json").read_text(encoding="utf-8"))
+    return data.get("synonyms", []) + (data.get("work_synonyms", []) if work else [])
 
 
-def expand_synonyms(text: str) -> str:
-    """The text plus every synonym of each object it names (for relevance checks)."""
-    extra = [w for group in synonym_groups() if any(x in text for x in group) for w in group]
+def expand_synonyms(text: str, work: bool = True) -> str:
+    """The text plus every synonym of each object (and, with work=True, each kind of work) it names."""
+    extra = [w for group in synonym_groups(work) if any(x in text for x in group) for w in group]
     return text + " " + " ".join(extra) if extra else text
 
 

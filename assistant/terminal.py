@@ -57,6 +57,8 @@ def print_draft(draft, console: Console | None = None) -> None:
     sheet = draft.sheet
     console.print(f"[bold]{sheet.name}[/]（{sheet.year}年，{'2021版' if sheet.layout == '2021' else '2015版'}指标体系）"
                   f"  得分 [{_score_style(draft.score)}]{draft.score:.0f}[/]")
+    for note in draft.notes:
+        console.print(f"[yellow]注意：{note}[/]")
     for goal in sheet.goals:
         console.print(f"年度目标：{goal}")
     table = Table(show_lines=True, expand=True)

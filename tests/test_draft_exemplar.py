@@ -131,3 +131,10 @@ def test_stated_standards_fill_cost_slots(drafter):
     values = " ".join(i.value for i in d.sheet.indicators)
     assert "5元/生" in values, values
     assert "1.28万" in " ".join(i.value for i in d.sheet.indicators if i.level2 == "数量指标")
+
+
+def test_a_project_the_library_does_not_know_is_flagged(drafter, seed_drafts):
+    d = drafter.draft(Brief(name="2026年县级储备粮油保管费用补贴", purpose="对承储企业按规定标准给予县级储备粮油保管费用补贴",
+                            year=2026))
+    assert d.notes and "没有与" in d.notes[0] and "核对" in d.notes[0]
+    assert all(not draft.notes for _, draft in seed_drafts), "known project types draft without a warning"

@@ -66,8 +66,9 @@ def _findings_rows(findings) -> list[list[str]]:
 def _score_md(draft: Draft) -> str:
     s = draft.sub_scores
     verdict = "可以提交审核" if draft.score >= 90 and not s.errors else "需要修改"
+    notes = "".join(f"\n\n> 注意：{n}" for n in draft.notes)
     return (f"### 得分 {draft.score:.0f}（{verdict}）\n完整性 {s.completeness:.0f} ｜ 可衡量性 {s.measurability:.0f} ｜ "
-            f"相关性 {s.relevance:.0f} ｜ 依据充分性 {s.basis:.0f} ｜ 错误 {s.errors} ｜ 警告 {s.warnings}")
+            f"相关性 {s.relevance:.0f} ｜ 依据充分性 {s.basis:.0f} ｜ 错误 {s.errors} ｜ 警告 {s.warnings}{notes}")
 
 
 def _sources_md(draft: Draft) -> str:
@@ -104,7 +105,8 @@ def do_draft(name, purpose, budget, year, layout, drafter_name, history):
     history = list(history or []) + [
         {"role": "user", "content": f"起草：{brief.name}"},
         {"role": "assistant", "content": f"已起草 {len(draft.sheet.indicators)} 个指标，得分 {draft.score:.0f}。"
-                                         f"黄色的 {{…}} 是需要按本项目填写的数值。可以直接改表格，或告诉我怎么改（输入“帮助”查看说法）。"}]
+                                         + "".join(f"注意：{n}" for n in draft.notes)
+                                         + "{…} 是需要按本项目填写的数值。可以直接改表格，或告诉我怎么改（输入“帮助”查看说法）。"}]
     return (*_outputs(draft), history)
 
 
