@@ -46,7 +46,7 @@ SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 def report_markdown(report: CheckReport) -> str:
-    lines = [f"# 绩效目标表检查报告", "", f"- 文件：{report.source or '—'}", f"- 总分：**{report.score:.1f}**",
+    lines = ["# 绩效目标表检查报告", "", f"- 文件：{report.source or '—'}", f"- 总分：**{report.score:.1f}**",
              f"- 项目数：{len(report.projects)}", ""]
     for problem in report.problems:
         lines.append(f"> 读取问题：{problem}")

@@ -19,7 +19,7 @@ import gradio as gr  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
 from assistant.brief import Brief  # noqa: E402
-from assistant.draft import Draft, Source, Trace, get_drafter  # noqa: E402
+from assistant.draft import Draft, get_drafter  # noqa: E402
 from assistant.edits import HELP, apply_edit  # noqa: E402
 from assistant.errors import ZhibiaoError  # noqa: E402
 from assistant.models import ProjectSheet  # noqa: E402
