@@ -55,7 +55,11 @@ class Draft(BaseModel):
 
     @classmethod
     def build(cls, sheet: ProjectSheet, sources: list[Source], trace: Trace, notes: list[str] | None = None) -> "Draft":
-        report = check_project(sheet)
+        return cls.from_report(check_project(sheet), sources, trace, notes)
+
+    @classmethod
+    def from_report(cls, report, sources: list[Source], trace: Trace, notes: list[str] | None = None) -> "Draft":
+        """A draft from a sheet that has already been checked."""
         return cls(sheet=report.sheet, score=report.score, sub_scores=report.sub_scores, findings=report.findings,
                    sources=sources, trace=trace, notes=notes or [])
 

@@ -112,6 +112,12 @@ def bigrams(text: str) -> frozenset[str]:
     return frozenset({t[i:i + 2] for i in range(len(t) - 1)} or ({t} if t else set()))
 
 
+def cjk_bigrams(text: str, stop: frozenset[str] | set[str] = frozenset()) -> set[str]:
+    """Bigrams of the Chinese characters in a text (punctuation and ASCII dropped), minus the stop bigrams."""
+    t = re.sub(r"[^\u4e00-\u9fff]", "", text or "")
+    return {t[i:i + 2] for i in range(len(t) - 1)} - stop
+
+
 def jaccard(a: str, b: str) -> float:
     x, y = bigrams(a), bigrams(b)
     if not x or not y:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from assistant.lexicon import expand_synonyms, jaccard, normalize_name
+from assistant.lexicon import cjk_bigrams, expand_synonyms, jaccard, normalize_name
 from assistant.models import ProjectSheet
 from assistant.rules import Finding
 from eval.cases import Case
@@ -84,8 +83,7 @@ _GENERIC = set("指标 完成 保障 服务 工作 项目 情况 管理 质量 �
 
 
 def _grams(text: str) -> set[str]:
-    t = re.sub(r"[^\u4e00-\u9fff]", "", text or "")
-    return {t[i:i + 2] for i in range(len(t) - 1)} - _GENERIC
+    return cjk_bigrams(text, _GENERIC)
 
 
 @scorer("relevance")

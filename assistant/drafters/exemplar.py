@@ -14,9 +14,9 @@ from functools import lru_cache
 from assistant.brief import Brief, Quantity
 from assistant.draft import Draft, Source, Trace, register
 from assistant.drafters.slots import SlotFiller
-from assistant.lexicon import expand_synonyms
+from assistant.lexicon import cjk_bigrams, expand_synonyms
 from assistant.models import Indicator, ProjectSheet
-from assistant.rules import check_sheet
+from assistant.report import ProjectReport, check_project
 from assistant.settings import Settings
 from assistant.taxonomy import QUANTITY, level1_for
 
@@ -46,8 +46,7 @@ _NAME_NOISE = set("项目 工作 经费 管理 服务 保障 资金 机关 本�
 
 
 def _content_grams(text: str) -> set[str]:
-    t = re.sub(r"[^\u4e00-\u9fff]", "", text or "")
-    return {t[i:i + 2] for i in range(len(t) - 1)} - _NAME_NOISE
+    return cjk_bigrams(text, _NAME_NOISE)
 
 
 def match_is_weak(brief: Brief, exemplar) -> bool:
@@ -119,7 +118,8 @@ class ExemplarDrafter:
         sheet = ProjectSheet(code=brief.code, name=brief.name, department=brief.department, year=brief.year,
                              layout=brief.layout, budget={"total": brief.budget, "fiscal": brief.budget},
                              fund_use=brief.purpose, goals=[brief.goal or compose_goal(brief, rows)], indicators=rows)
-        sheet = self._drop_rows_with_errors(sheet)
+        report = self._checked_without_clashes(sheet)
+        sheet = report.sheet
         sources = [Source(id=primary.id, name=primary.name, category=primary.category, score=round(hits[0].score, 5),
                           references=primary.sources, indicators=[r.name for r in sheet.indicators])]
         notes = []
@@ -131,7 +131,7 @@ class ExemplarDrafter:
                                  for h in hits],
                       events=[f"matched {primary.id}" + (" (weak match)" if notes else ""),
                               f"filled {len(filler.bound)} quantity slots"])
-        return Draft.build(sheet, sources, trace, notes)
+        return Draft.from_report(report, sources, trace, notes)
 
     def _add_stated_quantities(self, brief: Brief, rows: list[Indicator], filler: SlotFiller) -> list[Indicator]:
         """Every quantity the user stated appears in a 数量指标."""
@@ -152,13 +152,16 @@ class ExemplarDrafter:
         return rows
 
     @staticmethod
-    def _drop_rows_with_errors(sheet: ProjectSheet) -> ProjectSheet:
-        """A filled row can still clash with this project (e.g. a unit cost above the budget): leave it out."""
-        bad = {f.index for f in check_sheet(sheet) if f.severity == "error" and f.index is not None
+    def _checked_without_clashes(sheet: ProjectSheet) -> ProjectReport:
+        """The checked sheet; a filled row that clashes with this project (e.g. a unit cost above the budget) is
+        left out and the rest checked again."""
+        report = check_project(sheet)
+        bad = {f.index for f in report.findings if f.severity == "error" and f.index is not None
                and f.rule in ("V17", "V10", "V06", "S06")}
         if not bad:
-            return sheet
-        return sheet.model_copy(update={"indicators": [r for i, r in enumerate(sheet.indicators) if i not in bad]})
+            return report
+        return check_project(sheet.model_copy(update={
+            "indicators": [r for i, r in enumerate(report.sheet.indicators) if i not in bad]}))
 
 
 @register("exemplar")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
-from assistant.lexicon import ECO_WORDS, ECON_WORDS, GENERIC_BENEFIT_PHRASES, expand_synonyms, has_any, normalize_name
+from assistant.lexicon import (
+    ECO_WORDS, ECON_WORDS, GENERIC_BENEFIT_PHRASES, cjk_bigrams, expand_synonyms, has_any, normalize_name,
+)
 from assistant.rules.base import Context, rule
 from assistant.taxonomy import ECOLOGICAL, ECONOMIC, QUALITY, QUANTITY
 
@@ -18,8 +19,7 @@ _GENERIC = set(
 
 
 def _bigrams(text: str) -> set[str]:
-    t = re.sub(r"[^\u4e00-\u9fff]", "", text or "")
-    return {t[i:i + 2] for i in range(len(t) - 1)} - _GENERIC
+    return cjk_bigrams(text, _GENERIC)
 
 
 @rule("C01", "warning", "relevance", "指标与项目内容无关")
