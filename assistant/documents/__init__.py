@@ -7,16 +7,18 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from assistant.documents.blocks import extract_document
+from assistant.documents.blocks import Table, extract_document
+from assistant.documents.limits import MAX_FILE_BYTES, MAX_JSON_DEPTH, MAX_TEXT_BYTES, TextCleaner
 from assistant.documents.markdown import sheet_markdown, document_markdown
 from assistant.documents.text_export import parse_text_export, write_text_export
 from assistant.errors import InputFileError
 from assistant.models import Document, ProjectSheet
 
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = MAX_FILE_BYTES
 READABLE = (".txt", ".docx", ".xlsx", ".json")
 WRITABLE = (".txt", ".docx", ".xlsx", ".json", ".md")
 _EXPECTED = "Word 导出的纯文本（.txt）、Word 文档（.docx）、Excel 工作簿（.xlsx）或 zhibiao JSON（.json）"
+_ZIPPED = (".docx", ".xlsx", ".xlsm")
 
 
 def read_text_file(path: Path) -> str:
@@ -32,9 +34,8 @@ def read_text_file(path: Path) -> str:
     raise InputFileError(path, "文本编码无法识别", "UTF-8 或 GBK 编码的文本")
 
 
-def read_document(path: str | Path) -> tuple[Document, list[str]]:
-    """Read a document and return it with the problems met while reading (skipped projects, bad amounts)."""
-    path = Path(path)
+def _check_file(path: Path) -> str:
+    """The file's suffix, once it exists, is a file and is within the size limit of its kind."""
     if not path.exists():
         raise InputFileError(path, "文件不存在")
     if path.is_dir():
@@ -42,10 +43,20 @@ def read_document(path: str | Path) -> tuple[Document, list[str]]:
     size = path.stat().st_size
     if size == 0:
         raise InputFileError(path, "文件是空的", _EXPECTED)
-    if size > MAX_BYTES:
-        raise InputFileError(path, f"文件过大（{size / 1048576:.1f} MB，上限 {MAX_BYTES // 1048576} MB）", "单个部门预算文档")
     suffix = path.suffix.lower()
+    limit = MAX_FILE_BYTES if suffix in _ZIPPED else MAX_TEXT_BYTES
+    if size > limit:
+        raise InputFileError(path, f"文件过大（{size / 1048576:.1f} MB，上限 {limit // 1048576} MB）", "单个部门预算文档")
+    return suffix
+
+
+def read_document(path: str | Path) -> tuple[Document, list[str]]:
+    """Read a document and return it with the problems met while reading (skipped projects, bad amounts)."""
+    path = Path(path)
+    suffix = _check_file(path)
     meta: dict[str, str] = {}
+    notes: list[str] = []
+    cleaner = TextCleaner()
     if suffix == ".docx":
         from assistant.documents.docx_io import read_docx_blocks
 
@@ -53,13 +64,15 @@ def read_document(path: str | Path) -> tuple[Document, list[str]]:
     elif suffix in (".xlsx", ".xlsm"):
         from assistant.documents.xlsx_io import read_xlsx_blocks
 
-        blocks, meta = read_xlsx_blocks(path)
+        blocks, meta, notes = read_xlsx_blocks(path)
     elif suffix == ".json":
-        return _read_json(path), []
+        doc = _read_json(path, cleaner)
+        return doc, [p for p in [cleaner.problem()] + _budget_notes(doc) if p]
     elif suffix in (".txt", ".text", ""):
         blocks = parse_text_export(read_text_file(path))
     else:
         raise InputFileError(path, f"不支持的文件类型“{suffix}”", _EXPECTED)
+    _clean_blocks(blocks, cleaner)
     doc, problems = extract_document(blocks, source=str(path))
     if meta:
         doc.title = meta.get("文档标题", doc.title) or doc.title
@@ -69,30 +82,57 @@ def read_document(path: str | Path) -> tuple[Document, list[str]]:
     if not doc.projects:
         raise InputFileError(path, "没有找到任何项目绩效目标表（需要“项目名称”和含“三级指标”“指标值”的指标表）",
                              "预算项目支出绩效目标表")
-    return doc, problems
+    return doc, [p for p in [cleaner.problem()] if p] + notes + problems
 
 
-def _read_json(path: Path) -> Document:
+def _clean_blocks(blocks: list, cleaner: TextCleaner) -> None:
+    for block in blocks:
+        if isinstance(block, Table):
+            block.rows = [[cleaner(c or "") for c in row] for row in block.rows]
+        else:
+            block.text = cleaner(block.text)
+
+
+def _budget_notes(doc: Document) -> list[str]:
+    """Negative amounts are kept as written but pointed out."""
+    return [f"项目“{s.name[:40]}”的预算数为负数（{s.budget.total}），请核对" for s in doc.projects
+            if s.budget.total is not None and s.budget.total < 0]
+
+
+def _read_json(path: Path, cleaner: TextCleaner) -> Document:
     try:
-        data = json.loads(read_text_file(path))
+        data = cleaner.clean_data(json.loads(read_text_file(path)))
     except json.JSONDecodeError as exc:
         raise InputFileError(path, f"JSON 格式错误（第{exc.lineno}行第{exc.colno}列）", "zhibiao JSON") from exc
+    except RecursionError as exc:
+        raise InputFileError(path, f"JSON 嵌套过深（上限 {MAX_JSON_DEPTH} 层）", "zhibiao JSON") from exc
     try:
-        if isinstance(data, dict) and "projects" in data:
-            projects = [p.get("sheet", p) if isinstance(p, dict) else p for p in data["projects"]]
-            meta = {k: data[k] for k in ("title", "department", "year", "preface") if k in data}
-            return Document(**meta, projects=[ProjectSheet.model_validate(p) for p in projects], source=str(path))
-        if isinstance(data, dict) and "sheet" in data:
-            return Document(projects=[ProjectSheet.model_validate(data["sheet"])], source=str(path))
-        if isinstance(data, dict):
-            return Document(projects=[ProjectSheet.model_validate(data)], source=str(path))
-        if isinstance(data, list):
-            return Document(projects=[ProjectSheet.model_validate(p) for p in data], source=str(path))
+        doc = _json_document(data, path)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise InputFileError(path, f"JSON 内容不符合绩效目标表格式：{where}：{first['msg']}", "zhibiao JSON") from exc
-    raise InputFileError(path, "JSON 顶层应为对象或数组", "zhibiao JSON")
+        where = ".".join(str(x) for x in first["loc"])[:80]
+        raise InputFileError(path, f"JSON 内容不符合绩效目标表格式：{where}：{first['msg'][:120]}", "zhibiao JSON") from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise InputFileError(path, "JSON 内容不符合绩效目标表格式", "zhibiao JSON") from exc
+    if doc is None:
+        raise InputFileError(path, "JSON 顶层应为对象或数组", "zhibiao JSON")
+    if not doc.projects:
+        raise InputFileError(path, "JSON 中没有任何项目", "zhibiao JSON")
+    return doc
+
+
+def _json_document(data, path: Path) -> Document | None:
+    if isinstance(data, dict) and "projects" in data and isinstance(data["projects"], list):
+        projects = [p.get("sheet", p) if isinstance(p, dict) else p for p in data["projects"]]
+        meta = {k: data[k] for k in ("title", "department", "year", "preface") if k in data}
+        return Document(**meta, projects=[ProjectSheet.model_validate(p) for p in projects], source=str(path))
+    if isinstance(data, dict) and "sheet" in data:
+        return Document(projects=[ProjectSheet.model_validate(data["sheet"])], source=str(path))
+    if isinstance(data, dict):
+        return Document(projects=[ProjectSheet.model_validate(data)], source=str(path))
+    if isinstance(data, list):
+        return Document(projects=[ProjectSheet.model_validate(p) for p in data], source=str(path))
+    return None
 
 
 def document_json(doc: Document) -> str:

@@ -42,6 +42,7 @@ _LABELS = {
     "layout": ("指标体系",),
 }
 _LABEL_OF = {re.sub(r"\s+", "", label): key for key, labels in _LABELS.items() for label in labels}
+MAX_AMOUNT = Decimal(10) ** 15  # 元; larger is a typing error, and formatting it would take forever
 _TITLE_RE = re.compile(r"绩效目标(申报|审批|批复)?表$")
 _UNIT_RE = re.compile(r"^单位[:：]\s*(元|万元)$")
 _HEADER_COLUMNS = (
@@ -248,12 +249,7 @@ class _Extractor:
         factor = Decimal(10000) if draft.unit == "万元" else Decimal(1)
         budget = {}
         for key in ("total", "fiscal", "other"):
-            try:
-                amount = to_decimal(info.get(key))
-            except ValueError:
-                amount = None
-                self.problems.append(f"项目“{name}”的{key}金额“{info.get(key)}”无法识别")
-            budget[key] = amount * factor if amount is not None and factor != 1 else amount
+            budget[key] = self._amount(name, key, info.get(key), factor)
         year = _year(info.get("year")) or self.doc.year
         pairs = [(r["level1"], r["level2"]) for r in draft.rows]
         layout = "2021" if "2021" in info.get("layout", "") else detect_layout(pairs)
@@ -262,6 +258,20 @@ class _Extractor:
             year=year, layout=layout, budget=budget, fund_use=info.get("fund_use", ""), spending_plan=draft.plan,
             goals=draft.goals, indicators=[Indicator(**r) for r in draft.rows], title=draft.title,
         ))
+
+    def _amount(self, name: str, key: str, text: str | None, factor: Decimal) -> Decimal | None:
+        """An amount as written, or None with a problem when it is not a usable number of 元."""
+        label = {"total": "预算数", "fiscal": "财政资金", "other": "其他资金"}[key]
+        try:
+            amount = to_decimal(text)
+        except ValueError:
+            amount = Decimal("NaN")
+        if amount is not None and (not amount.is_finite() or abs(amount) > MAX_AMOUNT):
+            self.problems.append(f"项目“{name[:40]}”的{label}“{str(text)[:30]}”无法识别为金额，已按空白读取")
+            return None
+        if amount is not None and amount < 0:
+            self.problems.append(f"项目“{name[:40]}”的{label}为负数（{str(text)[:30]}），请核对")
+        return amount * factor if amount is not None and factor != 1 else amount
 
     def result(self) -> Document:
         self.finish()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import zipfile
+import logging
 from pathlib import Path
 
 from assistant.documents.blocks import Block, Paragraph, Table
+from assistant.documents.limits import MAX_CELLS, MAX_COLUMNS, check_zip
 from assistant.documents.text_export import info_rows
 from assistant.errors import InputFileError
 from assistant.models import Document, ProjectSheet
 
+log = logging.getLogger(__name__)
+_EXPECTED = ".docx 格式的 Word 文件"
 INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "指标解释", "指标值", "指标值确定依据"]
 
 
@@ -19,19 +22,34 @@ def read_docx_blocks(path: Path) -> list[Block]:
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph as DocxParagraph
 
+    check_zip(path, "Word 文档", _EXPECTED)
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputFileError(path, f"不是有效的 Word 文档（{type(exc).__name__}）", ".docx 格式的 Word 文件") from exc
-    except Exception as exc:  # python-docx raises its own PackageNotFoundError and lxml errors
-        raise InputFileError(path, f"Word 文档已损坏或格式不符（{exc}）", ".docx 格式的 Word 文件") from exc
+    except Exception as exc:  # python-docx raises PackageNotFoundError, KeyError and lxml errors
+        log.info("docx load failed for %s: %r", path, exc)
+        raise InputFileError(path, "Word 文档已损坏或格式不符", _EXPECTED) from exc
+    _check_tables(path, document.element.body)
     blocks: list[Block] = []
-    for item in document.iter_inner_content():
-        if isinstance(item, DocxParagraph):
-            blocks.append(Paragraph(item.text))
-        elif isinstance(item, DocxTable):
-            blocks.append(Table(rows=_table_rows(item)))
+    try:
+        for item in document.iter_inner_content():
+            if isinstance(item, DocxParagraph):
+                blocks.append(Paragraph(item.text))
+            elif isinstance(item, DocxTable):
+                blocks.append(Table(rows=_table_rows(item)))
+    except Exception as exc:
+        log.info("docx table read failed for %s: %r", path, exc)
+        raise InputFileError(path, "Word 文档的表格结构已损坏", _EXPECTED) from exc
     return blocks
+
+
+def _check_tables(path: Path, body) -> None:
+    """Cell count and merge widths are checked before any table is expanded into its grid."""
+    cells = len(body.xpath(".//w:tc"))
+    if cells > MAX_CELLS:
+        raise InputFileError(path, f"表格单元格过多（{cells} 个，上限 {MAX_CELLS}）", "单个部门预算文档")
+    for span in body.xpath(".//w:tcPr/w:gridSpan/@w:val"):
+        if not span.isdigit() or not 0 < int(span) <= MAX_COLUMNS:
+            raise InputFileError(path, f"表格的合并单元格信息无效（gridSpan=\"{span[:20]}\"）", _EXPECTED)
 
 
 def _table_rows(table) -> list[list[str]]:
