@@ -51,6 +51,7 @@ class Draft(BaseModel):
     findings: list[Finding]
     sources: list[Source] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="what the user should know about this draft, in Chinese")
+    partial: bool = Field(False, description="the repairs ran out with errors left: to be shown as 需修改, not accepted")
     trace: Trace
 
     @classmethod

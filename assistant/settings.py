@@ -45,6 +45,9 @@ class Settings:
     timeout: float = 60.0         # ZHIBIAO_TIMEOUT (seconds per model call)
     max_retries: int = 2          # ZHIBIAO_MAX_RETRIES (HTTP retries for 429/5xx/timeouts)
     max_repairs: int = 2          # ZHIBIAO_MAX_REPAIRS (validate-and-repair rounds)
+    deadline: float = 180.0       # ZHIBIAO_DEADLINE (seconds for one whole draft: every call, retry and repair)
+    max_tokens: int = 4096        # ZHIBIAO_MAX_TOKENS (completion tokens per model call)
+    breaker: int = 3              # ZHIBIAO_BREAKER (a batch stops calling the model after this many failures in a row; 0 = never)
     temperature: float = 0.2      # ZHIBIAO_TEMPERATURE
     drafter: str = ""             # ZHIBIAO_DRAFTER: exemplar | llm (default: llm when an endpoint is set)
     chroma_url: str = ""          # ZHIBIAO_CHROMA_URL: a shared `chroma run` server
@@ -76,6 +79,9 @@ _ENV = {
     "timeout": ("ZHIBIAO_TIMEOUT",),
     "max_retries": ("ZHIBIAO_MAX_RETRIES",),
     "max_repairs": ("ZHIBIAO_MAX_REPAIRS",),
+    "deadline": ("ZHIBIAO_DEADLINE",),
+    "max_tokens": ("ZHIBIAO_MAX_TOKENS",),
+    "breaker": ("ZHIBIAO_BREAKER",),
     "temperature": ("ZHIBIAO_TEMPERATURE",),
     "drafter": ("ZHIBIAO_DRAFTER",),
     "chroma_url": ("ZHIBIAO_CHROMA_URL",),
@@ -92,8 +98,34 @@ def _coerce(name: str, raw: object) -> object:
         if kind == "float":
             return float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"配置项 {name} 的值“{raw}”不是有效的数字") from exc
+        raise ConfigError(f"配置项 {_label(name)} 的值“{raw}”不是有效的数字") from exc
     return str(raw)
+
+
+def _label(name: str) -> str:
+    """The environment variable that sets a field, as the user knows it."""
+    return _ENV[name][0] if name in _ENV else name
+
+
+# (field, lowest allowed, highest allowed, whether the lowest itself is allowed)
+_BOUNDS = (("timeout", 0, 3600, False), ("deadline", 0, 86400, False), ("max_retries", 0, 10, True),
+           ("max_repairs", 0, 10, True), ("max_tokens", 0, 1_000_000, False), ("breaker", 0, 1000, True),
+           ("temperature", 0, 2, True))
+
+
+def check(settings: Settings) -> Settings:
+    """Raise a ConfigError naming the variable when a value cannot work; return the settings otherwise."""
+    for name, low, high, inclusive in _BOUNDS:
+        value = getattr(settings, name)
+        if value < low or (value == low and not inclusive) or value > high:
+            bound = f"不小于{low}" if inclusive else f"大于{low}"
+            raise ConfigError(f"配置项 {_label(name)} 的值 {value:g} 无效：应{bound}且不大于{high:g}")
+    if settings.base_url and not settings.base_url.lower().startswith(("http://", "https://")):
+        raise ConfigError(f"配置项 OPENAI_BASE_URL 的值“{settings.base_url}”无效：应以 http:// 或 https:// 开头，"
+                          "如 https://api.deepseek.com/v1")
+    if settings.drafter not in ("", "exemplar", "llm"):
+        raise ConfigError(f"未知的起草方式“{settings.drafter}”（可选 exemplar 或 llm）")
+    return settings
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -115,7 +147,4 @@ def load_settings(**overrides: object) -> Settings:
                 values[name] = os.environ[var]
                 break
     values.update({k: v for k, v in overrides.items() if v is not None})
-    settings = replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()})
-    if settings.drafter not in ("", "exemplar", "llm"):
-        raise ConfigError(f"未知的起草方式“{settings.drafter}”（可选 exemplar 或 llm）")
-    return settings
+    return check(replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()}))
