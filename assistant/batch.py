@@ -12,6 +12,7 @@ from typing import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.breaker import prepared
 from assistant.errors import ZhibiaoError
 from assistant.models import Document, ProjectSheet
 from assistant.report import check_project
@@ -100,10 +101,12 @@ def rewrite_document(doc: Document, drafter, *, keep_good: bool = True, concurre
     if progress:
         progress(count, total, "")
 
+    shared = prepared(drafter)  # one store and one breaker for all workers
+
     def work(i: int) -> ProjectRewrite:
         sheet = doc.projects[i]
         try:
-            return rewrite_sheet(sheet, drafter, index=i, keep_good=keep_good)
+            return rewrite_sheet(sheet, shared, index=i, keep_good=keep_good)
         except Exception as exc:  # one project's failure must not stop the others
             return _failed(i, sheet, exc)
 

@@ -8,8 +8,8 @@ took, and leaves every number it cannot know as a visible {…} placeholder.
 from __future__ import annotations
 
 import re
+import threading
 import time
-from functools import lru_cache
 
 from assistant.brief import Brief, Quantity
 from assistant.draft import Draft, Source, Trace, register
@@ -26,11 +26,26 @@ _UNIT_NOUN = {"公里": "里程", "米": "长度", "亩": "面积", "平方米":
 _VERBS = re.compile(r"^(新建|建设|完成|实施|开展|组织|举办|养护|维修|更换|购置|采购|配备|改造|新增|保障|覆盖|培训|抽检|资助|发放|为|对|在|共|约|全年|年度)+")
 
 
-@lru_cache(maxsize=1)
-def default_store():
-    from retrieval.store import ExemplarStore
+_STORE_LOCK = threading.Lock()
+_STORES: list = []
 
-    return ExemplarStore().ensure()
+
+def default_store():
+    """The process's one exemplar store, created (and built on first use) once even when worker threads race."""
+    with _STORE_LOCK:
+        if not _STORES:
+            from retrieval.store import ExemplarStore
+
+            _STORES.append(ExemplarStore().ensure())
+        return _STORES[0]
+
+
+def _forget_store() -> None:
+    with _STORE_LOCK:
+        _STORES.clear()
+
+
+default_store.cache_clear = _forget_store  # type: ignore[attr-defined]  (the lru_cache interface tests rely on)
 
 
 def _library_by_id() -> dict:
