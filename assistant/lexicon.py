@@ -19,7 +19,8 @@ COUNT_WORDS = (
 )
 TIME_WORDS = (
     "时间", "时限", "期限", "工期", "周期", "及时", "按时", "按期", "前完成", "日前", "月前", "响应", "修复", "天内",
-    "小时内", "时长", "时效", "进度", "时点", "期间", "频次", "月份", "天数", "年限",
+    "小时内", "时长", "时效", "进度", "时点", "期间", "频次", "月份", "天数", "年限", "日产日清", "日清", "当日", "当天",
+    "限时", "准点", "准时", "到达", "办结", "工作日", "时间节点", "截止", "完工", "竣工", "交付", "上线",
 )
 COST_WORDS = (
     "成本", "费用", "费", "单价", "造价", "定额", "标准", "价格", "投资", "元", "节约", "超支", "经费", "补助", "补贴",
@@ -36,7 +37,8 @@ ECO_WORDS = (
     "能耗", "节能", "节水", "节电", "用电", "用水", "用气", "排放", "碳", "污染", "垃圾", "绿化", "扬尘", "噪声", "空气",
     "水质", "生态", "环境", "环保", "资源", "新能源", "回收", "无害化", "节约", "降尘", "植被", "森林", "水土", "湿地",
     "化肥", "农药", "减排", "废弃物", "废物", "废水", "污水", "油耗", "燃油", "电耗", "热耗", "耗热", "能源", "PM", "臭氧",
-    "土壤", "河", "湖", "林", "绿", "秸秆", "粪污", "清洁", "低碳", "光伏", "耗",
+    "土壤", "河", "湖", "林", "绿", "秸秆", "粪污", "清洁", "低碳", "光伏", "耗", "臭气", "恶臭", "异味", "粉尘", "渗滤液",
+    "噪音", "烟尘", "尾气", "油烟", "黑臭", "雾霾", "颗粒物", "二氧化", "氮氧化", "COD", "氨氮", "固废", "危废", "节材",
 )
 ECON_WORDS = (
     "节约", "节支", "节省", "费用", "成本", "收入", "增收", "降低", "减少", "产值", "产能", "产量", "效益", "经济", "资金",
@@ -112,10 +114,16 @@ def bigrams(text: str) -> frozenset[str]:
     return frozenset({t[i:i + 2] for i in range(len(t) - 1)} or ({t} if t else set()))
 
 
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
 def cjk_bigrams(text: str, stop: frozenset[str] | set[str] = frozenset()) -> set[str]:
-    """Bigrams of the Chinese characters in a text (punctuation and ASCII dropped), minus the stop bigrams."""
-    t = re.sub(r"[^\u4e00-\u9fff]", "", text or "")
-    return {t[i:i + 2] for i in range(len(t) - 1)} - stop
+    """Bigrams within each run of Chinese characters (none across punctuation, digits or spaces), minus the stop
+    bigrams."""
+    out: set[str] = set()
+    for run in _CJK_RUN.findall(text or ""):
+        out.update(run[i:i + 2] for i in range(len(run) - 1))
+    return out - stop
 
 
 def jaccard(a: str, b: str) -> float:

@@ -61,9 +61,17 @@ def clean(text: str | None) -> str:
     return _SPACE.sub(" ", text.replace("\u3000", " ")).strip()
 
 
+_WEIGHT_NOTE = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分?\s*[）)]$|\d+(?:\.\d+)?分$")
+
+
+def _level_key(name: str) -> str:
+    """A level name without spaces or a printed weight ("产出指标(50分)" -> "产出指标")."""
+    return _WEIGHT_NOTE.sub("", clean(name).replace(" ", ""))
+
+
 def normalize_level1(name: str) -> str:
     """Map a 一级指标 spelling to its canonical name."""
-    key = clean(name).replace(" ", "")
+    key = _level_key(name)
     if key in _LEVEL1_SYNONYMS:
         return _LEVEL1_SYNONYMS[key]
     if key and not key.endswith("指标") and key + "指标" in (OUTPUT, BENEFIT, SATISFACTION, COST):
@@ -73,7 +81,7 @@ def normalize_level1(name: str) -> str:
 
 def normalize_level2(name: str) -> str:
     """Map a 二级指标 spelling (进度指标, 环境效益指标, 满意度…) to its canonical name."""
-    key = clean(name).replace(" ", "")
+    key = _level_key(name)
     if key in _LEVEL2_SYNONYMS:
         return _LEVEL2_SYNONYMS[key]
     if key and not key.endswith("指标"):

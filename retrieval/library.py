@@ -65,6 +65,23 @@ class ExemplarSet(BaseModel):
         return ProjectSheet(name=self.name, code=self.id, year=year, layout=layout, fund_use=self.purposes[0],
                             goals=[self.goal] if self.goal else [], indicators=self.rows(layout))
 
+    def sample_sheet(self, layout: Layout = "2015", year: int = 2025) -> ProjectSheet:
+        """The set with every slot given a sample figure, as a project using it would be judged."""
+        sheet = self.to_sheet(layout, year)
+
+        def one(m: re.Match) -> str:
+            if m.group(1) != "YEAR":
+                return "8"
+            shift = re.search(r"[+-]\d", m.group(0))
+            return str(year + (int(shift.group(0)) if shift else 0))
+
+        def fill(text: str) -> str:
+            return SLOT_RE.sub(one, text)
+
+        rows = [r.model_copy(update={"value": fill(r.value), "description": fill(r.description), "basis": fill(r.basis)})
+                for r in sheet.indicators]
+        return sheet.model_copy(update={"indicators": rows, "goals": [fill(g) for g in sheet.goals]})
+
     @property
     def text(self) -> str:
         """What retrieval indexes for the whole set."""

@@ -65,10 +65,10 @@ def _findings_rows(findings) -> list[list[str]]:
 
 def _score_md(draft: Draft) -> str:
     s = draft.sub_scores
-    verdict = "可以提交审核" if draft.score >= 90 and not s.errors else "需要修改"
     notes = "".join(f"\n\n> 注意：{n}" for n in draft.notes)
-    return (f"### 得分 {draft.score:.0f}（{verdict}）\n完整性 {s.completeness:.0f} ｜ 可衡量性 {s.measurability:.0f} ｜ "
-            f"相关性 {s.relevance:.0f} ｜ 依据充分性 {s.basis:.0f} ｜ 错误 {s.errors} ｜ 警告 {s.warnings}{notes}")
+    return (f"### 得分 {draft.score:.0f}（{s.grade}）｜ {s.verdict}\n完整性 {s.completeness:.0f} ｜ 相关性 {s.relevance:.0f} ｜ "
+            f"适当性 {s.appropriateness:.0f} ｜ 可行性 {s.feasibility:.0f} ｜ 错误 {s.errors} ｜ 警告 {s.warnings} ｜ "
+            f"待补充 {s.open}{notes}")
 
 
 def _sources_md(draft: Draft) -> str:

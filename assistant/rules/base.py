@@ -14,7 +14,7 @@ from assistant.taxonomy import BENEFIT, BENEFIT_LEVEL2, SATISFACTION, SERVICE_SA
 from assistant.values import ParsedValue
 
 Severity = Literal["error", "warning", "info"]
-Dimension = Literal["completeness", "measurability", "relevance", "basis"]
+Dimension = Literal["completeness", "relevance", "appropriateness", "feasibility"]
 
 
 class Finding(BaseModel):

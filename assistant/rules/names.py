@@ -8,7 +8,7 @@ from assistant.lexicon import (
     COST_WORDS, ECO_WORDS, ECON_WORDS, PROCESS_BLACKLIST, TIME_WORDS, foreign_domain_words, has_any,
     is_measurable_name, jaccard, normalize_name,
 )
-from assistant.rules.base import Context, rule
+from assistant.rules.base import Context, Finding, rule
 from assistant.taxonomy import (
     BENEFIT, BENEFIT_LEVEL2, ECOLOGICAL, ECONOMIC, QUALITY, QUANTITY, SERVICE_SATISFACTION, TAXONOMY, TIMELINESS,
     is_cost_level2,
@@ -31,16 +31,37 @@ def _process_term(name: str) -> str | None:
     return None
 
 
-@rule("N01", "error", "measurability", "指标名称不可衡量")
+# a count, length, area… value names the dimension the name leaves out: suggest "object + dimension"
+_UNIT_DIMENSION = {"米": "长度", "公里": "里程", "平方米": "面积", "万平方米": "面积", "亩": "面积", "万亩": "面积", "公顷": "面积",
+                   "人": "人数", "人次": "人次", "名": "人数", "户": "户数", "次": "次数", "场": "场次", "场次": "场次",
+                   "元": "金额", "万元": "金额", "天": "天数", "吨": "数量", "%": "比率", "分": "得分"}
+
+
+def _dimension_for(unit: str | None) -> str:
+    base = (unit or "").split("/")[0]
+    return "单位成本" if "/" in (unit or "") else _UNIT_DIMENSION.get(base, "数量")
+
+
+@rule("N01", "error", "feasibility", "指标名称不可衡量")
 def not_measurable(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         name = ind.name.strip()
         if not name:
             continue
         core = normalize_name(name)
+        value = ctx.values[i]
         if core in _LEVEL_NAMES or core + "指标" in _LEVEL_NAMES:
             yield i, f"三级指标“{name}”只是重复了指标类别名称，没有说明衡量什么。", "写出具体的衡量对象和维度，如“购置公务用车数量”。"
-        elif not is_measurable_name(name) and ctx.values[i].kind not in ("grade",):
+        elif is_measurable_name(name) or value.kind == "grade":
+            continue
+        elif (value.kind in ("number", "range") and value.unit and not value.is_percent) \
+                or value.kind in ("date", "period") or (value.kind == "placeholder" and value.unit):
+            # the value is concrete: the name only lacks its dimension (a reviewer asks for a clearer name)
+            suggestion = name + ("完成时间" if value.kind in ("date", "period") else _dimension_for(value.unit))
+            yield Finding(rule="N01", severity="warning", dimension="feasibility", indicator=name, index=i,
+                          message=f"三级指标“{name}”没有写出衡量维度，只能从指标值“{value.raw}”推断。",
+                          hint=f"改为“对象+衡量维度”，如“{suggestion}”。")
+        else:
             yield (i, f"三级指标“{name}”不可衡量：名称中没有数量、比率、时间或成本等衡量维度。",
                    "改为“对象+衡量维度”，如“购置公务用车数量”“维修验收合格率”“完工时间”。")
 
@@ -56,7 +77,7 @@ def process_indicator(ctx: Context):
             yield i, f"数量指标“{ind.name}”以金额计量，资金投入不是产出数量。", "改为实物工作量（台、套、平方米、人次等）。"
 
 
-@rule("N03", "warning", "measurability", "指标名称中含有数值或运算符")
+@rule("N03", "warning", "feasibility", "指标名称中含有数值或运算符")
 def value_in_name(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         name = re.sub(r"[（(][%％][）)]", "", ind.name)
@@ -64,7 +85,7 @@ def value_in_name(ctx: Context):
             yield i, f"三级指标“{ind.name}”的名称中含有数值或运算符。", "名称只写衡量对象，数值和运算符放入指标值。"
 
 
-@rule("N04", "error", "measurability", "指标名称残缺或不规范")
+@rule("N04", "error", "feasibility", "指标名称残缺或不规范")
 def malformed(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         name = ind.name.strip()

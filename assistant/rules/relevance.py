@@ -2,35 +2,95 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from functools import lru_cache
+from importlib import resources
 
 from assistant.lexicon import (
     ECO_WORDS, ECON_WORDS, GENERIC_BENEFIT_PHRASES, cjk_bigrams, expand_synonyms, has_any, normalize_name,
 )
 from assistant.rules.base import Context, rule
-from assistant.taxonomy import ECOLOGICAL, ECONOMIC, QUALITY, QUANTITY
+from assistant.taxonomy import ECOLOGICAL, ECONOMIC, QUALITY, QUANTITY, TIMELINESS
 
 # bigrams too common to show that an indicator is about this project
 _GENERIC = set(
     "指标 完成 保障 服务 工作 项目 情况 管理 质量 数量 时间 合格 满意 比例 效率 水平 能力 相关 开展 实施 提升 提高 "
     "年度 本级 全年 实际 计划 按时 及时 正常 运行 验收 达标 覆盖 任务 目标 建设 单位 部门 费用 资金 经费 支出 用于 "
-    "成本 标准 规范 要求 有效 安全 次数 人数 面积 数额 个数 使用 发生 处理 其中 以上 以下 包括 等等 进行 确保 ".split()
+    "成本 标准 规范 要求 有效 安全 次数 人数 面积 数额 个数 使用 发生 处理 其中 以上 以下 包括 等等 进行 确保 "
+    # the acceptance vocabulary of every works project (GB 50300: 分部工程、分项工程)
+    "分部 分项 项工 的分 部分 工程 竣工 施工 单位工程 检验批 "
+    # kinds of work, not objects: two projects that both 改造 something need not be about the same thing
+    "改造 完工 新建 更新 提升 整治 养护 维护 检修 修缮 维修 采购 购置 安装 更换 建成 投入 投用 开工 组织 举办 发放 "
+    "补助 补贴 检查 印发 审核 核查 办理 受理 报送 上报 考核 评估 验收 整改 排查 ".split()
 )
 
 
+_GENERIC_SET = frozenset(_GENERIC)
+
+
+@lru_cache(maxsize=2)
+def _stop(key: str) -> frozenset[str]:
+    """The hand-written generic bigrams plus those found in the rows of many library project types
+    ("bigrams": ≥5% of types, so a row naming only those has no object of its own; "common": ≥15%, too common
+    to show that a row and a project share an object)."""
+    data = json.loads(resources.files("assistant.data").joinpath("generic_bigrams.json").read_text(encoding="utf-8"))
+    return frozenset(_GENERIC) | frozenset(data[key])
+
+
+@lru_cache(maxsize=1)
+def _type_keywords() -> dict[str, list[str]]:
+    data = json.loads(resources.files("assistant.data").joinpath("generic_bigrams.json").read_text(encoding="utf-8"))
+    return {name: words for name, words in data.get("type_keywords", {}).items() if len(name) >= 4}
+
+
+def project_vocabulary(text: str) -> str:
+    """The project's own words plus the objects of a library type its text names (基本公共卫生服务 → 高血压…)."""
+    extra = [w for name, words in _type_keywords().items() if name in text for w in words]
+    return expand_synonyms(text + " " + " ".join(extra), work=False)
+
+
 def _bigrams(text: str) -> set[str]:
-    return cjk_bigrams(text, _GENERIC)
+    return cjk_bigrams(text, _stop("common"))
+
+
+def _objects(text: str) -> set[str]:
+    return cjk_bigrams(text, _stop("bigrams"))
+
+
+def unrelated_rows(ctx: Context) -> list[int]:
+    """产出 rows (数量/质量/时效) whose name and 解释 share no object with the project's name, 资金用途 and goal."""
+    if "unrelated" not in ctx._cache:
+        # words of work (改造, 完工) and words shared by many project types say nothing about fit
+        vocabulary = project_vocabulary(ctx.project_text)
+        project, plain = _bigrams(vocabulary), cjk_bigrams(vocabulary, _GENERIC_SET)
+        rows = []
+        for i, ind in ctx.rows(QUANTITY, QUALITY, TIMELINESS):
+            text = ind.name + " " + ind.description
+            # a row off the project names at least two objects of its own, and shares no uncommon word with the
+            # project nor any word of its name (车辆验收合格率 under 公务用车购置 shares 车辆)
+            if project and len(_objects(text)) >= 2 and not _bigrams(text) & project \
+                    and not cjk_bigrams(ind.name, _GENERIC_SET) & plain:
+                rows.append(i)
+        ctx._cache["unrelated"] = rows
+    return ctx._cache["unrelated"]
 
 
 @rule("C01", "warning", "relevance", "指标与项目内容无关")
 def unrelated(ctx: Context):
-    project = _bigrams(expand_synonyms(ctx.project_text))
-    if not project:
-        return
-    for i, ind in ctx.rows(QUANTITY, QUALITY):
-        own = _bigrams(ind.name + ind.description)
-        if own and not own & project:
-            yield i, f"“{ind.name}”与项目名称、资金用途和绩效目标没有共同的对象。", "产出指标应直接对应本项目资金形成的工作量和质量。"
+    for i in unrelated_rows(ctx):
+        if ctx.indicators[i].level2 != TIMELINESS:
+            yield (i, f"“{ctx.indicators[i].name}”与项目名称、资金用途和绩效目标没有共同的对象。",
+                   "产出指标应直接对应本项目资金形成的工作量和质量。")
+
+
+@rule("C02", "error", "relevance", "多数产出指标与本项目无关")
+def mostly_unrelated(ctx: Context):
+    output = ctx.rows(QUANTITY, QUALITY, TIMELINESS)
+    off = unrelated_rows(ctx)
+    if len(output) >= 3 and len(off) * 2 >= len(output):
+        yield (None, f"{len(off)}/{len(output)}个产出指标与项目名称、资金用途和绩效目标没有共同的对象，疑似套用其他项目的指标表。",
+               "按本项目资金实际形成的工作量、质量和时效重新设置产出指标。")
 
 
 @rule("C03", "warning", "relevance", "效益指标空泛")
@@ -49,7 +109,7 @@ def forced_content(ctx: Context):
             yield i, f"{ind.level2}“{ind.name}”似为硬凑。", f"本项目如无{ind.level2[:-2]}，该二级指标可不填或注明“不适用”。"
 
 
-@rule("X01", "warning", "measurability", "所有指标取值相同")
+@rule("X01", "warning", "appropriateness", "所有指标取值相同")
 def same_value(ctx: Context):
     values = [normalize_name(v.raw) for v in ctx.values if v.raw.strip()]
     if len(values) >= 4:

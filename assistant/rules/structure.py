@@ -77,7 +77,7 @@ def duplicates(ctx: Context):
         seen.append((i, key))
 
 
-@rule("S07", "warning", "completeness", "年度目标混入跨年度内容")
+@rule("S07", "warning", "appropriateness", "年度目标混入跨年度内容")
 def annual_mix(ctx: Context):
     year = ctx.sheet.year
     for i, value in enumerate(ctx.values):

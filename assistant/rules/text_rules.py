@@ -44,16 +44,34 @@ def _edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-@rule("D01", "error", "measurability", "指标解释重复指标名称")
-def description_repeats(ctx: Context):
+def column_missing(ctx: Context, field: str) -> bool:
+    """True when the table was printed without this column: every row's cell is empty."""
+    return len(ctx.indicators) >= 2 and all(not getattr(ind, field).strip() for ind in ctx.indicators)
+
+
+@rule("D00", "warning", "completeness", "表中没有指标解释栏")
+def description_column_missing(ctx: Context):
+    if column_missing(ctx, "description"):
+        yield None, "表中没有“指标解释”栏：所有指标都没有统计口径或计算公式。", "为每个指标写明统计口径或计算公式（比率写“分子÷分母×100%”）。"
+
+
+@rule("D01", "warning", "completeness", "指标解释为空")
+def description_empty(ctx: Context):
+    if column_missing(ctx, "description"):
+        return  # one sheet-level finding (D00) instead of one per row
     for i, ind in enumerate(ctx.indicators):
         if not ind.description.strip():
             yield i, f"“{ind.name}”没有指标解释。", "写明统计口径或计算公式（定性指标写明衡量方法和分级）。"
-        elif ind.name and _near(ind.name, ind.description):
+
+
+@rule("D07", "warning", "completeness", "指标解释重复指标名称")
+def description_repeats(ctx: Context):
+    for i, ind in enumerate(ctx.indicators):
+        if ind.description.strip() and ind.name and _near(ind.name, ind.description):
             yield i, f"“{ind.name}”的指标解释只是重复了名称。", "写明统计口径或计算公式，如“验收合格的车辆数÷购置车辆数×100%”。"
 
 
-@rule("D02", "warning", "measurability", "比率指标缺少计算公式")
+@rule("D02", "warning", "feasibility", "比率指标缺少计算公式")
 def rate_without_formula(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         if is_rate_name(ind.name) and ind.description.strip() and not _near(ind.name, ind.description) \
@@ -69,7 +87,7 @@ def description_foreign(ctx: Context):
             yield i, f"“{ind.name}”的指标解释中“{word}”属于{domain}领域，与本项目无关。", "按本项目的对象重写指标解释。"
 
 
-@rule("D04", "warning", "measurability", "指标解释空泛")
+@rule("D04", "warning", "feasibility", "指标解释空泛")
 def boilerplate(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         if _BOILERPLATE.match(ind.description.strip()):
@@ -85,21 +103,29 @@ def irrelevant_regulation(ctx: Context):
                 break
 
 
-@rule("D06", "info", "measurability", "定性指标缺少分级方法")
+@rule("D06", "info", "feasibility", "定性指标缺少分级方法")
 def qualitative_without_grading(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         if ctx.values[i].kind == "grade" and not has_any(ind.description, _GRADING):
             yield i, f"定性指标“{ind.name}”没有说明分级评判方法。", "在指标解释中写明“达到预期目标/部分达到/未达到”各档的判定标准。"
 
 
-@rule("B01", "error", "basis", "指标值确定依据为空")
+@rule("B00", "warning", "completeness", "表中没有指标值确定依据栏")
+def basis_column_missing(ctx: Context):
+    if column_missing(ctx, "basis"):
+        yield None, "表中没有“指标值确定依据”栏：所有指标值都没有说明依据。", "为每个指标值写明依据类别（计划/历史/行业/预算支出/其他标准）和具体来源。"
+
+
+@rule("B01", "warning", "completeness", "指标值确定依据为空")
 def basis_empty(ctx: Context):
+    if column_missing(ctx, "basis"):
+        return  # one sheet-level finding (B00) instead of one per row
     for i, ind in enumerate(ctx.indicators):
         if not ind.basis.strip():
             yield i, f"“{ind.name}”没有指标值确定依据。", "写明依据类别（计划/历史/行业/预算支出/其他标准）和具体来源。"
 
 
-@rule("B02", "error", "basis", "依据重复指标名称或解释")
+@rule("B02", "warning", "completeness", "依据重复指标名称或解释")
 def basis_repeats(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         basis = ind.basis.strip()
@@ -107,7 +133,7 @@ def basis_repeats(ctx: Context):
             yield i, f"“{ind.name}”的指标值确定依据只是重复了指标名称或解释。", "写明依据来源，如“计划标准：2025年车辆更新计划”“历史标准：近三年平均值”。"
 
 
-@rule("B03", "warning", "basis", "依据没有标准类别")
+@rule("B03", "warning", "feasibility", "依据没有标准类别")
 def basis_no_category(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         basis = ind.basis.strip()
@@ -115,7 +141,7 @@ def basis_no_category(ctx: Context):
             yield i, f"“{ind.name}”的依据“{basis}”没有注明标准类别。", f"以类别开头：{'、'.join(BASIS_CATEGORIES)}。"
 
 
-@rule("B04", "warning", "basis", "依据缺少具体来源")
+@rule("B04", "warning", "feasibility", "依据缺少具体来源")
 def basis_not_concrete(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         if ind.basis_category is None:
@@ -125,7 +151,7 @@ def basis_not_concrete(ctx: Context):
             yield i, f"“{ind.name}”的依据只有类别“{ind.basis_category}”，没有具体来源。", "补充文件文号、标准编号、合同或历年数值。"
 
 
-@rule("B05", "warning", "basis", "依据类别与指标类型不匹配")
+@rule("B05", "warning", "appropriateness", "依据类别与指标类型不匹配")
 def basis_mismatch(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         category = ind.basis_category
@@ -135,7 +161,7 @@ def basis_mismatch(ctx: Context):
             yield i, f"满意度“{ind.name}”以行业标准为依据。", "满意度以历史标准（往年测评结果）或计划标准为依据。"
 
 
-@rule("B06", "error", "basis", "依据引用其他领域的来源")
+@rule("B06", "error", "relevance", "依据引用其他领域的来源")
 def basis_foreign(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         for domain, word in foreign_domain_words(ind.basis, ctx.project_text + ind.name)[:1]:

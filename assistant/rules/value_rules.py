@@ -36,7 +36,7 @@ def _reverse(name: str) -> bool:
     return has_any(core, REVERSE_WORDS)
 
 
-@rule("V01", "error", "measurability", "指标值为空或无法识别")
+@rule("V01", "error", "feasibility", "指标值为空或无法识别")
 def unparsable(ctx: Context):
     for i, v in enumerate(ctx.values):
         if v.kind == "empty":
@@ -45,14 +45,14 @@ def unparsable(ctx: Context):
             yield i, f"指标值“{v.raw}”无法识别为“运算符+数值+单位”、日期或分级定性值。", "改为如“≥95%”“=2辆”“2025年12月31日前”。"
 
 
-@rule("V02", "error", "measurability", "定量指标值缺少运算符")
+@rule("V02", "warning", "feasibility", "定量指标值缺少运算符")
 def missing_operator(ctx: Context):
     for i, v in enumerate(ctx.values):
         if v.kind == "number" and v.op_implicit:
             yield i, f"指标值“{v.raw}”缺少运算符，无法判断是下限还是上限。", f"改为“≥{v.display()}”“≤{v.display()}”或“={v.display()}”。"
 
 
-@rule("V03", "error", "measurability", "数量类指标用了百分比")
+@rule("V03", "error", "appropriateness", "数量类指标用了百分比")
 def count_with_percent(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -63,18 +63,18 @@ def count_with_percent(ctx: Context):
                    "写明实际数量和计量单位，如“=2辆”“=12000平方米”“≥120次”。")
 
 
-@rule("V04", "error", "measurability", "比率类指标用了绝对值")
+@rule("V04", "error", "appropriateness", "比率类指标用了绝对值")
 def rate_with_absolute(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
         name = re.sub(r"[（(][%％][）)]$", "", ind.name.strip())
         if not name.endswith(("率", "比例", "占比", "比重", "满意度")) or v.kind not in ("number", "range"):
             continue
-        if v.unit not in ("%", "‰"):
+        if v.unit not in ("%", "‰") and "/" not in (v.unit or ""):  # 0.5人/万台 is a rate too
             yield i, f"“{ind.name}”是比率，指标值“{v.raw}”却不是百分数。", "比率指标值写成百分数，如“≥95%”。"
 
 
-@rule("V05", "error", "measurability", "名称中的单位与指标值单位不一致")
+@rule("V05", "error", "feasibility", "名称中的单位与指标值单位不一致")
 def name_unit_conflict(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         m = _NAME_UNIT.search(ind.name.strip())
@@ -84,11 +84,12 @@ def name_unit_conflict(ctx: Context):
         named = normalize_unit(m.group(1))
         if named not in _KNOWN_UNITS:
             continue  # "（免疫率）" is another name, not a unit
-        if named and named != v.unit and not v.unit.startswith(named):
+        unit = re.sub(r"^[万千亿]", "", v.unit) if v.unit not in MONEY_UNITS else v.unit  # 2万亩 is still 亩
+        if named and named != v.unit and not v.unit.startswith(named) and unit != re.sub(r"^[万千亿]", "", named):
             yield i, f"名称注明单位为“{m.group(1)}”，指标值“{v.raw}”的单位却是“{v.unit_raw}”。", f"指标值改用“{m.group(1)}”计量。"
 
 
-@rule("V06", "error", "measurability", "百分比超出合理范围")
+@rule("V06", "error", "appropriateness", "百分比超出合理范围")
 def impossible_percent(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -99,7 +100,7 @@ def impossible_percent(ctx: Context):
             yield i, f"“{ind.name}”的指标值“{v.raw}”超出0～100%。", "比率取值在0～100%之间。"
 
 
-@rule("V07", "warning", "measurability", "“≥100%”式指标值")
+@rule("V07", "error", "appropriateness", "“≥100%”式指标值")
 def ge_hundred(ctx: Context):
     for i, v in enumerate(ctx.values):
         if v.kind == "number" and v.op in ("≥", ">") and v.number is not None and v.number >= 100 and v.unit == "%":
@@ -111,7 +112,7 @@ _MUST_BE_COMPLETE = ("准确", "发放", "合格", "验收", "覆盖", "兑付",
                      "应", "及时", "审核", "核查", "签订", "销号", "整改", "办结", "处置", "上报", "录入", "执行")
 
 
-@rule("V08", "warning", "measurability", "指标值普遍为100%")
+@rule("V08", "warning", "appropriateness", "指标值普遍为100%")
 def blanket_hundred(ctx: Context):
     quantitative = [(ctx.indicators[i], v) for i, v in enumerate(ctx.values) if v.kind == "number"]
     hundred = [v for ind, v in quantitative if v.number == 100 and v.unit in ("%", None)
@@ -121,7 +122,7 @@ def blanket_hundred(ctx: Context):
                "按历史水平和行业标准设置有区分度的目标值，数量、时效、成本指标写实际数量、时间和金额。")
 
 
-@rule("V09", "error", "measurability", "指标方向错误")
+@rule("V09", "error", "appropriateness", "指标方向错误")
 def wrong_direction(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -179,7 +180,7 @@ def _violates(v: ParsedValue, limit: dict) -> bool:
     return (v.op in ("≤", "<") and lo <= cap) or (v.op in ("=", "≥", ">", None) and lo < cap)
 
 
-@rule("V10", "error", "measurability", "与规定标准冲突")
+@rule("V10", "error", "appropriateness", "与规定标准冲突")
 def standard_conflict(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -201,14 +202,14 @@ def standard_conflict(ctx: Context):
                 break
 
 
-@rule("V11", "warning", "measurability", "计量单位不规范")
+@rule("V11", "warning", "feasibility", "计量单位不规范")
 def nonstandard_unit(ctx: Context):
     for i, v in enumerate(ctx.values):
         if v.unit_raw in _NONSTANDARD_UNITS:
             yield i, f"指标值“{v.raw}”的单位“{v.unit_raw}”不规范。", f"改用“{_NONSTANDARD_UNITS[v.unit_raw]}”。"
 
 
-@rule("V12", "warning", "measurability", "时效指标填成全年天数")
+@rule("V12", "error", "appropriateness", "时效指标填成全年天数")
 def whole_year(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -218,7 +219,7 @@ def whole_year(ctx: Context):
             yield i, f"“{ind.name}”的指标值“{v.raw}”只是全年天数，不是时效目标。", "改为完成时间节点（如“2025年12月31日前”）、时限或及时率。"
 
 
-@rule("V14", "warning", "measurability", "定性指标值未分级")
+@rule("V14", "error", "feasibility", "定性指标值未分级")
 def vague_value(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -226,7 +227,7 @@ def vague_value(ctx: Context):
             yield i, f"指标值“{v.raw}”是笼统描述，无法评判是否完成。", "改为可量化的值，或采用“达到预期目标/部分达到/未达到”分级并在指标解释中写明各档标准。"
 
 
-@rule("V15", "error", "measurability", "满意度目标为100%")
+@rule("V15", "error", "appropriateness", "满意度目标为100%")
 def satisfaction_hundred(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -234,7 +235,7 @@ def satisfaction_hundred(ctx: Context):
             yield i, f"满意度“{v.raw}”不现实，也无法考核。", "按历史测评结果设为≥85%～≥95%。"
 
 
-@rule("V16", "warning", "measurability", "目标值偏低")
+@rule("V16", "warning", "appropriateness", "目标值偏低")
 def too_low(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -251,7 +252,7 @@ def too_low(ctx: Context):
             yield i, f"“{ind.name}”目标“{v.raw}”偏低（同类项目通常不低于{floor}%）。", "参照历史实际和行业水平提高目标值。"
 
 
-@rule("V17", "error", "measurability", "成本目标超过项目预算")
+@rule("V17", "error", "appropriateness", "成本目标超过项目预算")
 def cost_over_budget(ctx: Context):
     budget = ctx.budget_yuan
     if not budget:
@@ -265,7 +266,7 @@ def cost_over_budget(ctx: Context):
 _PER_UNIT = ("单价", "单位", "人均", "生均", "户均", "亩均", "每", "单车", "单方", "定额", "标准", "次均", "平均", "/", "均")
 
 
-@rule("V19", "warning", "measurability", "成本指标只写“控制在预算内”")
+@rule("V19", "warning", "appropriateness", "成本指标只写“控制在预算内”")
 def only_budget_cap(ctx: Context):
     rows = ctx.cost_rows()
     if not rows:
@@ -274,7 +275,15 @@ def only_budget_cap(ctx: Context):
         yield rows[0][0], "成本指标只有总额或“控制在预算内”，无法评价成本效率。", "改为单位成本、人均/单车/单位面积标准或定额，如“单位面积改造造价≤X元/平方米”。"
 
 
-@rule("V20", "info", "measurability", "指标值待填写")
+@rule("V21", "warning", "feasibility", "数值缺少计量单位")
+def missing_unit(ctx: Context):
+    for i, ind in enumerate(ctx.indicators):
+        v = ctx.values[i]
+        if v.kind in ("number", "range") and not v.unit and not _NAME_UNIT.search(ind.name.strip()):
+            yield i, f"指标值“{v.raw}”没有计量单位，看不出计的是什么。", f"写明单位，如“={v.display()}个”“={v.display()}人次”“≥{v.display()}%”。"
+
+
+@rule("V20", "warning", "feasibility", "指标值待填写")
 def placeholder(ctx: Context):
     for i, v in enumerate(ctx.values):
         if v.kind == "placeholder" or v.year_slot:
