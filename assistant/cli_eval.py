@@ -43,6 +43,22 @@ def cmd_eval_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_calibrate(args: argparse.Namespace) -> int:
+    from eval.calibration import calibrate, calibration_markdown, load_tables
+    from eval.charts import calibration_chart
+
+    result = calibrate(load_tables(Path(args.tables) if args.tables else None))
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "calibration.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / "calibration.md").write_text(calibration_markdown(result), encoding="utf-8")
+    scores = {label: [r["score"] for r in result["tables"] if r["label"] == label] for label in ("good", "mixed", "vague")}
+    calibration_chart(scores, out / "calibration.png")
+    print(calibration_markdown(result).split("\n\n| 编号")[0])
+    print(f"报告已写入 {out}（calibration.md、calibration.json、calibration.png）")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from eval.bench import run_bench
 
@@ -70,6 +86,12 @@ def add_parser(sub) -> None:
     p.add_argument("run_b")
     p.add_argument("-o", "--output", help="写入 .md 或 .json")
     p.set_defaults(func=cmd_eval_compare)
+
+    p = esub.add_parser("calibrate", help="用真实公开的绩效目标表校准评分：各标签得分分布与 AUC",
+                        description="对带标签（good/mixed/vague）的真实绩效目标表评分，报告 AUC、各标签均值和分布图。")
+    p.add_argument("--tables", help="表文件（.jsonl，格式同 eval/cases/real_tables.jsonl；默认内置的 40 张表）")
+    p.add_argument("-o", "--output", default="runs/calibration", help="输出目录（默认 runs/calibration）")
+    p.set_defaults(func=cmd_eval_calibrate)
 
     b = sub.add_parser("bench", help="性能基准：冷启动、检查吞吐、检索延迟、起草、改写、网页首次响应")
     b.add_argument("-o", "--output", default="docs/benchmarks.md", help="写入的 Markdown 文件")

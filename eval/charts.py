@@ -80,3 +80,26 @@ def baseline_chart(rows: list[tuple[str, float, float]], path: Path) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def calibration_chart(scores: dict[str, list[float]], path: Path) -> Path:
+    """Score distribution of real tables per label (good/mixed/vague) as strip plots over the grade bands."""
+    plt, cjk = _setup()
+    labels = {"good": "良好", "mixed": "混合", "vague": "空泛"}
+    fig, ax = plt.subplots(figsize=(8, 4.2), dpi=110)
+    for floor, top, color in ((0, 60, "#f4d6d6"), (60, 80, "#f7ead0"), (80, 90, "#e3efd9"), (90, 100, "#cfe8cf")):
+        ax.axhspan(floor, top, color=color, zorder=0)
+    for k, (label, values) in enumerate(scores.items()):
+        xs = [k + (j % 7 - 3) * 0.04 for j in range(len(values))]
+        ax.scatter(xs, values, s=22, color="#d9662b", zorder=2)
+        if values:
+            ax.hlines(sum(values) / len(values), k - 0.3, k + 0.3, color="#333333", zorder=3)
+    ax.set_xticks(list(range(len(scores))))
+    ax.set_xticklabels([_label(labels.get(n, n), cjk, n) for n in scores])
+    ax.set_ylim(0, 100)
+    ax.set_ylabel(_label("得分（差<60≤中<80≤良<90≤优）", cjk, "score"))
+    ax.set_title(_label("真实公开表的评分分布", cjk, "calibration on real tables"))
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

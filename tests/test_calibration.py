@@ -49,3 +49,16 @@ def test_errors_on_good_tables_are_defects_a_reviewer_raises():
         for f in report.findings:
             if f.severity == "error":
                 assert f.rule in REVIEWER_DEFECTS, (rec["id"], f.rule, f.indicator, f.message)
+
+
+def test_eval_calibrate_writes_report_and_chart(tmp_path):
+    import json
+
+    from assistant.cli import main
+
+    assert main(["eval", "calibrate", "-o", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "calibration.json").read_text("utf-8"))
+    assert result["auc_good_vague"] >= 0.9 and len(result["tables"]) == len(TABLES)
+    assert all(r["source_url"] for r in result["tables"])
+    assert (tmp_path / "calibration.png").read_bytes()[:4] == b"\x89PNG"
+    assert "AUC" in (tmp_path / "calibration.md").read_text("utf-8")
