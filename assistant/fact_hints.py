@@ -1,0 +1,73 @@
+"""Suggestions for open facts that the sheet itself lets us derive: the year, the budget, budget ÷ a quantity."""
+
+from __future__ import annotations
+
+from assistant.models import ProjectSheet
+from assistant.open_facts import OpenFact
+
+_SAME_UNIT = {"名": "人", "人": "人", "㎡": "平方米", "平米": "平方米", "千米": "公里"}
+
+
+def _base(unit: str) -> str:
+    u = unit.split("·")[0]
+    return _SAME_UNIT.get(u, u)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.0f}" if abs(x) >= 100 else f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _budget(sheet: ProjectSheet) -> float | None:
+    return sheet.budget.total_yuan
+
+
+def _quantity_rows(sheet: ProjectSheet, unit: str, skip: int | None):
+    for i, ind in enumerate(sheet.indicators):
+        pv = ind.parsed_value
+        if i != skip and pv.kind == "number" and pv.number and _base(pv.unit or "") == unit and "/" not in (pv.unit or ""):
+            yield ind, pv
+
+
+def _unit_cost(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
+    """Budget ÷ the quantity of a row in the denominator's unit."""
+    money, _, per = fact.unit.partition("/")
+    budget = _budget(sheet)
+    if money not in ("元", "万元") or not per or budget is None:
+        return None
+    for ind, pv in _quantity_rows(sheet, _base(per), fact.index):
+        cost = budget / pv.number / (10000 if money == "万元" else 1)
+        return _fmt(cost), f"预算{_fmt(budget / 10000)}万元 ÷ “{ind.name}”{_fmt(pv.number)}{pv.unit}"
+    return None
+
+
+def _count(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
+    """Budget ÷ a stated unit cost per this unit."""
+    budget = _budget(sheet)
+    if budget is None:
+        return None
+    for ind in sheet.indicators:
+        pv = ind.parsed_value
+        money, _, per = (pv.unit or "").partition("/")
+        if pv.kind == "number" and pv.number and money in ("元", "万元") and _base(per) == _base(fact.unit):
+            n = budget / (pv.number * (10000 if money == "万元" else 1))
+            return f"{n:.0f}", f"预算{_fmt(budget / 10000)}万元 ÷ “{ind.name}”{_fmt(pv.number)}{pv.unit}（约数，请按实际核对）"
+    return None
+
+
+def suggest(sheet: ProjectSheet, fact: OpenFact) -> OpenFact:
+    """The fact with a suggestion and its reasoning where the sheet allows one."""
+    found: tuple[str, str] | None = None
+    if fact.kind == "year" and sheet.year:
+        found = str(sheet.year), "表中的预算年度"
+    elif fact.key == "预算金额" and _budget(sheet) is not None:
+        amount = _budget(sheet) / (10000 if fact.unit.startswith("万元") else 1)
+        found = _fmt(amount), "表中的预算数"
+    elif fact.kind == "amount" and "/" in fact.unit:
+        found = _unit_cost(sheet, fact)
+    elif fact.kind == "count":
+        found = _count(sheet, fact)
+    if found is None:
+        if "上年" in fact.label or "近三年" in fact.label:
+            return fact.model_copy(update={"reasoning": "请按上年（近三年）台账或决算数据填写"})
+        return fact
+    return fact.model_copy(update={"suggestion": found[0], "reasoning": found[1]})
