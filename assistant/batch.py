@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -18,6 +19,7 @@ from assistant.models import Document, ProjectSheet
 from assistant.report import check_project
 from assistant.rewrite import ProjectRewrite, rewrite_sheet
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 
 
@@ -43,36 +45,99 @@ def sheet_key(index: int, sheet: ProjectSheet) -> str:
     return f"{index}:{digest}"
 
 
+def read_jsonl(path: Path) -> tuple[list[dict], int]:
+    """The whole lines of a JSONL file, and how many lines were torn (cut by a kill or a full disk) or invalid."""
+    if not path.exists():
+        return [], 0
+    entries, torn = [], 0
+    for raw in path.read_bytes().split(b"\n"):
+        if not raw.strip():
+            continue
+        try:
+            entry = json.loads(raw.decode("utf-8"))
+        except ValueError:  # also UnicodeDecodeError: a line cut mid-character
+            torn += 1
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+        else:
+            torn += 1
+    return entries, torn
+
+
+def append_jsonl(path: Path, entry: dict) -> None:
+    """Append one line durably; a torn last line left by an earlier run is closed off first."""
+    line = json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab+") as fh:
+        if fh.tell() > 0:
+            fh.seek(-1, os.SEEK_END)
+            if fh.read(1) != b"\n":
+                line = b"\n" + line
+        fh.seek(0, os.SEEK_END)
+        fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 class Checkpoint:
-    """Append-only JSONL of finished projects. A line cut off by a kill is ignored on resume."""
+    """Append-only JSONL of finished projects. A torn or invalid line is ignored on resume, with a warning."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.torn = 0  # lines ignored by the last load()
         self._lock = threading.Lock()
 
     def load(self) -> dict[str, ProjectRewrite]:
         done: dict[str, ProjectRewrite] = {}
-        if not self.path.exists():
-            return done
-        for line in self.path.read_text(encoding="utf-8").splitlines():
+        entries, self.torn = read_jsonl(self.path)
+        for entry in entries:
             try:
-                entry = json.loads(line)
                 done[entry["key"]] = ProjectRewrite.model_validate(entry["result"])
-            except (ValueError, KeyError):
-                continue  # a half-written last line from an interrupted run
+            except (ValueError, KeyError, TypeError):
+                self.torn += 1
+        if self.torn:
+            log.warning("checkpoint %s: %d torn or invalid lines ignored", self.path, self.torn)
         return done
 
     def add(self, key: str, result: ProjectRewrite) -> None:
-        line = json.dumps({"key": key, "result": result.model_dump(mode="json")}, ensure_ascii=False)
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(line + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+            append_jsonl(self.path, {"key": key, "result": result.model_dump(mode="json")})
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+class FolderLedger:
+    """Which input files of a folder run are finished (by content hash), so `--resume` skips them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.torn = 0
+
+    def finished(self) -> dict[str, dict]:
+        entries, self.torn = read_jsonl(self.path)
+        return {e["input"]: e for e in entries if isinstance(e.get("input"), str) and isinstance(e.get("sha256"), str)}
+
+    def is_done(self, done: dict[str, dict], source: Path) -> bool:
+        entry = done.get(source.name)
+        outputs = [self.path.parent / str(name) for name in (entry or {}).get("outputs", [])]
+        return bool(entry) and entry["sha256"] == file_digest(source) and all(p.exists() for p in outputs)
+
+    def add(self, source: Path, outputs: list[Path]) -> None:
+        append_jsonl(self.path, {"input": source.name, "sha256": file_digest(source),
+                                 "outputs": [p.name for p in outputs]})
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _failed(index: int, sheet: ProjectSheet, exc: Exception) -> ProjectRewrite:
@@ -80,6 +145,14 @@ def _failed(index: int, sheet: ProjectSheet, exc: Exception) -> ProjectRewrite:
     before = check_project(sheet)
     return ProjectRewrite(index=index, code=sheet.code, name=sheet.name, status="failed", error=message,
                           before=before, after=None)
+
+
+def _save(checkpoint: Checkpoint, key: str, result: ProjectRewrite) -> None:
+    """A checkpoint that cannot be written (full disk) costs only the resume, never the run."""
+    try:
+        checkpoint.add(key, result)
+    except OSError as exc:
+        log.warning("checkpoint %s not written: %s", checkpoint.path, exc)
 
 
 def rewrite_document(doc: Document, drafter, *, keep_good: bool = True, concurrency: int = 1,
@@ -118,7 +191,7 @@ def rewrite_document(doc: Document, drafter, *, keep_good: bool = True, concurre
             result = future.result()
             results[i] = result
             if checkpoint and result.status == "ok":
-                checkpoint.add(keys[i], result)
+                _save(checkpoint, keys[i], result)
             count += 1
             if progress:
                 progress(count, total, doc.projects[i].name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -59,10 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="显示提示级（info）问题和修改建议")
     p.set_defaults(func=_cmd_check)
 
-    from assistant import cli_draft, cli_eval, cli_library, cli_rewrite, cli_ui
+    from assistant import cli_draft, cli_eval, cli_fill, cli_library, cli_rewrite, cli_ui
 
     cli_draft.add_parser(sub)
     cli_rewrite.add_parser(sub)
+    cli_fill.add_parser(sub)
     cli_library.add_parser(sub)
     cli_eval.add_parser(sub)
     cli_ui.add_parser(sub)
@@ -81,11 +83,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ZhibiaoError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        _error(str(exc))
         return 2
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except OSError as exc:  # a full disk, a read-only folder, a name too long: one line, no traceback
+        from assistant.documents.outputs import os_error_message
+
+        logging.getLogger(__name__).info("os error: %r", exc)
+        _error(os_error_message(exc) + "；已写好的输出保持不变，未完成的部分已删除")
+        return 2
+    except (MemoryError, RecursionError) as exc:
+        _error(f"输入过大或结构过深，无法处理（{type(exc).__name__}）")
+        return 2
+
+
+def _error(message: str) -> None:
+    """One line on stderr, whatever the terminal's encoding (file names may not be valid UTF-8)."""
+    text = f"错误：{message}".encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    print(text, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from assistant.batch import DocumentRewrite
+from assistant.documents.xlsx_io import cells_as_text
 from assistant.report import SEVERITY_ZH
 from assistant.rules import document_score
 
@@ -123,6 +124,7 @@ def report_xlsx(run: DocumentRewrite, path: Path) -> Path:
     for sheet in (ws, detail):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+    cells_as_text(book)
     book.save(str(path))
     return path
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from assistant.documents.blocks import Table, extract_document
-from assistant.documents.limits import MAX_FILE_BYTES, MAX_JSON_DEPTH, MAX_TEXT_BYTES, TextCleaner
+from assistant.documents.limits import MAX_FILE_BYTES, MAX_JSON_DEPTH, MAX_TEXT_BYTES, TextCleaner, display_path
+from assistant.documents.outputs import atomic_path
 from assistant.documents.markdown import sheet_markdown, document_markdown
 from assistant.documents.text_export import parse_text_export, write_text_export
 from assistant.errors import InputFileError
@@ -73,7 +74,7 @@ def read_document(path: str | Path) -> tuple[Document, list[str]]:
     else:
         raise InputFileError(path, f"不支持的文件类型“{suffix}”", _EXPECTED)
     _clean_blocks(blocks, cleaner)
-    doc, problems = extract_document(blocks, source=str(path))
+    doc, problems = extract_document(blocks, source=display_path(path))
     if meta:
         doc.title = meta.get("文档标题", doc.title) or doc.title
         doc.department = meta.get("部门", doc.department) or doc.department
@@ -125,13 +126,13 @@ def _json_document(data, path: Path) -> Document | None:
     if isinstance(data, dict) and "projects" in data and isinstance(data["projects"], list):
         projects = [p.get("sheet", p) if isinstance(p, dict) else p for p in data["projects"]]
         meta = {k: data[k] for k in ("title", "department", "year", "preface") if k in data}
-        return Document(**meta, projects=[ProjectSheet.model_validate(p) for p in projects], source=str(path))
+        return Document(**meta, projects=[ProjectSheet.model_validate(p) for p in projects], source=display_path(path))
     if isinstance(data, dict) and "sheet" in data:
-        return Document(projects=[ProjectSheet.model_validate(data["sheet"])], source=str(path))
+        return Document(projects=[ProjectSheet.model_validate(data["sheet"])], source=display_path(path))
     if isinstance(data, dict):
-        return Document(projects=[ProjectSheet.model_validate(data)], source=str(path))
+        return Document(projects=[ProjectSheet.model_validate(data)], source=display_path(path))
     if isinstance(data, list):
-        return Document(projects=[ProjectSheet.model_validate(p) for p in data], source=str(path))
+        return Document(projects=[ProjectSheet.model_validate(p) for p in data], source=display_path(path))
     return None
 
 
@@ -139,28 +140,35 @@ def document_json(doc: Document) -> str:
     return doc.model_dump_json(indent=2, exclude={"source"})
 
 
-def write_document(doc: Document, path: str | Path, fmt: str | None = None) -> Path:
-    """Write a document; the format comes from `fmt` or the file suffix."""
+def write_document(doc: Document, path: str | Path, fmt: str | None = None, like: Path | None = None) -> Path:
+    """Write a document under a temporary name and rename it into place; the format comes from `fmt` or the suffix.
+    A .docx written from a .docx input (`like`) keeps that input's page size."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in {w.lstrip(".") for w in WRITABLE}:
+        raise InputFileError(path, f"不支持输出格式“{fmt}”", "、".join(WRITABLE))
     path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "docx":
-        from assistant.documents.docx_io import write_docx
+    with atomic_path(path) as tmp:
+        _write(doc, tmp, fmt, like)
+    return path
 
-        return write_docx(doc, path)
-    if fmt == "xlsx":
+
+def _write(doc: Document, path: Path, fmt: str, like: Path | None) -> None:
+    if fmt == "docx":
+        from assistant.documents.docx_io import page_size, write_docx
+
+        page = page_size(like) if like is not None and like.suffix.lower() == ".docx" else None
+        write_docx(doc, path, page=page)
+    elif fmt == "xlsx":
         from assistant.documents.xlsx_io import write_xlsx
 
-        return write_xlsx(doc, path)
-    if fmt == "json":
+        write_xlsx(doc, path)
+    elif fmt == "json":
         path.write_text(document_json(doc), encoding="utf-8")
     elif fmt == "md":
         path.write_text(document_markdown(doc), encoding="utf-8")
-    elif fmt == "txt":
-        path.write_text(write_text_export(doc), encoding="utf-8")
     else:
-        raise InputFileError(path, f"不支持输出格式“{fmt}”", "、".join(WRITABLE))
-    return path
+        path.write_text(write_text_export(doc), encoding="utf-8")
 
 
 __all__ = ["READABLE", "WRITABLE", "document_json", "read_document", "sheet_markdown", "write_document"]

@@ -81,3 +81,8 @@ class TextCleaner:
 def printable(text: str) -> str:
     """Text as a writer can store it: the same cleaning, for documents that did not come from a reader."""
     return _UNSAVABLE.sub("", text) if text else text
+
+
+def display_path(path: Path) -> str:
+    """A path as printable text: bytes of a non-UTF-8 file name become U+FFFD instead of breaking JSON or a terminal."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")

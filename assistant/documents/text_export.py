@@ -52,7 +52,7 @@ def info_rows(sheet: ProjectSheet) -> list[list[str]]:
 
     plan = [sheet.spending_plan.get(m, "") for m in SPENDING_MILESTONES]
     return [
-        [sheet.department, "", "", "", "", "", "单位：元"],
+        ["预算单位", sheet.department, "", "", "", "", "单位：元"],
         ["项目编码", sheet.code, "", "项目名称", sheet.name, "", ""],
         ["预算规模及资金用途", "预算数", amount(sheet.budget.total), "其中：财政资金", amount(sheet.budget.fiscal),
          "其他资金", amount(sheet.budget.other)],

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from assistant.documents.blocks import Block, Paragraph, Table, header_map
 from assistant.documents.docx_io import INDICATOR_HEADER
-from assistant.documents.limits import MAX_CELLS, MAX_COLUMNS, check_zip
+from assistant.documents.limits import MAX_CELLS, MAX_COLUMNS, check_zip, printable
 from assistant.documents.text_export import info_rows
 from assistant.errors import InputFileError
 from assistant.models import Document
@@ -20,6 +20,7 @@ from assistant.models import Document
 log = logging.getLogger(__name__)
 DOC_SHEET = "文档信息"
 _EXPECTED = ".xlsx 格式的 Excel 文件"
+FORMULA_STARTS = ("=", "+", "-", "@")
 _NO_VALUE = object()  # a formula cell saved without its computed value
 _LONG_COLUMNS = {
     "项目编码": "项目编码", "项目代码": "项目编码", "项目名称": "项目名称", "预算数": "预算数", "预算金额": "预算数",
@@ -156,44 +157,123 @@ def _long_table(rows: list[list[str]]) -> list[Block]:
 
 
 def write_xlsx(doc: Document, path: Path) -> Path:
-    """One worksheet per project (project table, then the indicator table) plus a 文档信息 sheet."""
+    """One worksheet per project (a bold merged title, the project table, the indicator table with merged
+    一级/二级 cells), with borders, wrapped text, fitted widths and A4 landscape printing; plus a 文档信息 sheet."""
     import openpyxl
-    from openpyxl.styles import Alignment, Font
 
     book = openpyxl.Workbook()
     info = book.active
     info.title = DOC_SHEET
-    info.append(["文档标题", doc.title])
-    info.append(["部门", doc.department])
-    info.append(["预算年度", doc.year or ""])
-    for para in doc.preface:
-        info.append(["前言", para])
+    for row in [["文档标题", doc.title], ["部门", doc.department], ["预算年度", doc.year or ""]] + [
+            ["前言", para] for para in doc.preface]:
+        info.append([printable(str(c)) for c in row])
+    _style_block(info, 1, info.max_row, 2, header=False)
     used: set[str] = {DOC_SHEET}
     for i, sheet in enumerate(doc.projects, 1):
-        title = _sheet_title(f"{i}.{sheet.name}", used)
-        ws = book.create_sheet(title)
-        ws.append([sheet.title or f"{i}.{sheet.name}绩效目标表"])
-        for row in info_rows(sheet):
-            ws.append(row)
-        ws.append([])
-        ws.append(INDICATOR_HEADER)
-        header_row = ws.max_row
-        for ind in sheet.indicators:
-            ws.append([ind.level1, ind.level2, ind.name, ind.description, ind.value, ind.basis])
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # "=2辆" is a value, not a formula
-        for cell in ws[header_row]:
-            cell.font = Font(bold=True)
-        for col, width in zip("ABCDEF", (12, 16, 26, 48, 16, 48)):
-            ws.column_dimensions[col].width = width
-        for row in ws.iter_rows(min_row=header_row + 1):
-            for cell in row:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        _project_sheet(book.create_sheet(_sheet_title(f"{i}.{sheet.name}", used)), sheet, i)
+    cells_as_text(book)
     path = Path(path)
     book.save(str(path))
     return path
+
+
+def _project_sheet(ws, sheet, i: int) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    from assistant.documents.docx_io import level_spans
+
+    ws.append([printable(sheet.title or f"{i}.{sheet.name}绩效目标表")])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=7)
+    ws["A1"].font = Font(name=_FONT, size=14, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    info = info_rows(sheet)
+    for row in info:
+        ws.append([printable(c) for c in row])
+    _style_block(ws, 2, 1 + len(info), 7, header=False)
+    for r, row in enumerate(info, 2):
+        _merge_right(ws, r, row)
+    ws.append([])
+    rows = [INDICATOR_HEADER] + [[ind.level1, ind.level2, ind.name, ind.description, ind.value, ind.basis]
+                                 for ind in sheet.indicators]
+    for row in rows:
+        ws.append([printable(c) for c in row])
+    top = ws.max_row - len(rows) + 1
+    _style_block(ws, top, top + len(rows) - 1, 6, header=True)
+    for col, first, last in level_spans(rows):
+        for k in range(first + 1, last + 1):
+            ws.cell(top + k, col + 1).value = None
+        ws.merge_cells(start_row=top + first, start_column=col + 1, end_row=top + last, end_column=col + 1)
+    _fit(ws, info + rows)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{top}:{top}"
+
+
+_FONT = "宋体"
+
+
+def _style_block(ws, first: int, last: int, width: int, header: bool) -> None:
+    """Thin borders, 宋体, wrapped text; a bold shaded first row for a table header."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    side = Side(style="thin", color="000000")
+    border = Border(left=side, right=side, top=side, bottom=side)
+    for r in range(first, last + 1):
+        for c in range(1, width + 1):
+            cell = ws.cell(r, c)
+            cell.border = border
+            bold = header and r == first
+            cell.font = Font(name=_FONT, size=10.5, bold=bold)
+            cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center" if bold else "left")
+            if bold:
+                cell.fill = PatternFill("solid", fgColor="E7ECF5")
+
+
+def _merge_right(ws, r: int, row: list[str]) -> None:
+    """An empty cell joins the filled cell on its left, as in the printed project table."""
+    c = 0
+    while c < len(row):
+        end = c
+        while row[c] and end + 1 < len(row) and not row[end + 1]:
+            end += 1
+        if end > c:
+            ws.merge_cells(start_row=r, start_column=c + 1, end_row=r, end_column=end + 1)
+        c = end + 1
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _fit(ws, rows: list[list[str]]) -> None:
+    """Column widths from the longest line in each column (CJK counts double), capped; row heights from wrapping."""
+    from openpyxl.utils import get_column_letter
+
+    widths = []
+    for c in range(7):
+        longest = max((_display_width(line) for r in rows if c < len(r) for line in str(r[c]).split("\n")), default=8)
+        widths.append(min(max(longest + 2, 10), 44))
+        ws.column_dimensions[get_column_letter(c + 1)].width = widths[-1]
+    for r in range(2, ws.max_row + 1):
+        lines = 1
+        for c in range(1, 8):
+            value = ws.cell(r, c).value
+            if isinstance(value, str) and value:
+                lines = max(lines, sum(-(-_display_width(x) // max(1, int(widths[c - 1]) - 1)) or 1
+                                       for x in value.split("\n")))
+        ws.row_dimensions[r].height = min(409, 15 * lines + 3)
+
+
+def cells_as_text(book) -> None:
+    """Every string cell is stored as text: "=2辆" is a value, and "=HYPERLINK(…)" from an input must never run."""
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value[:1] in FORMULA_STARTS:
+                    cell.data_type = "s"
+                    cell.quotePrefix = True  # stays text when a user edits the cell in Excel
 
 
 def _sheet_title(name: str, used: set[str]) -> str:

@@ -1,0 +1,170 @@
+"""Rewriting never destroys or silently drops a user's data (issue #17), through the real CLI and real files."""
+
+import argparse
+import io
+import json
+import zipfile
+
+import pytest
+
+from assistant.batch import Checkpoint, FolderLedger
+from assistant.cli import main
+from assistant.cli_rewrite import FOLDER_LEDGER, _folder, _summary, folder_outputs
+from assistant.documents import read_document, write_document
+from assistant.documents.outputs import OutputLock
+from assistant.rewrite import ProjectRewrite
+from assistant.report import check_project
+
+
+@pytest.fixture(scope="module")
+def small(seed_path):
+    doc, _ = read_document(seed_path)
+    return doc.model_copy(update={"projects": doc.projects[:1]})
+
+
+@pytest.fixture(scope="module")
+def drafter(tmp_path_factory):
+    """The offline drafter on a real store with the fast n-gram embedding (the store is what is under test here)."""
+    from assistant.drafters.exemplar import ExemplarDrafter
+    from retrieval.store import ExemplarStore
+
+    store = ExemplarStore(path=tmp_path_factory.mktemp("chroma-ngram"), embedding="ngram")
+    store.build()
+    return ExemplarDrafter(store=store)
+
+
+def _args(**kw) -> argparse.Namespace:
+    base = dict(rewrite_all=False, concurrency=1, resume=False, quiet=True, drafter="exemplar")
+    return argparse.Namespace(**{**base, **kw})
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(file=io.StringIO(), width=200)
+
+
+@pytest.mark.parametrize("fmt", ["txt", "docx", "xlsx", "json"])
+def test_output_equal_to_the_input_is_refused(tmp_path, small, fmt, capsys):
+    src = write_document(small, tmp_path / f"a.{fmt}")
+    before = src.read_bytes()
+    for target in (src, src.with_suffix("")):
+        assert main(["rewrite", str(src), "-o", str(target), "-q", "--drafter", "exemplar"]) == 2
+        assert "会覆盖输入文件" in capsys.readouterr().err
+    assert src.read_bytes() == before
+
+
+def test_output_folder_equal_to_the_input_folder_is_refused(tmp_path, small, capsys):
+    write_document(small, tmp_path / "a.docx")
+    assert main(["rewrite", str(tmp_path), "-o", str(tmp_path), "-q"]) == 2
+    assert "输出文件夹不能是输入文件夹" in capsys.readouterr().err
+
+
+def test_same_stem_inputs_get_distinct_outputs(tmp_path):
+    files = [tmp_path / "a.txt", tmp_path / "a.docx", tmp_path / "b.xlsx"]
+    named = folder_outputs(files, tmp_path / "out")
+    assert len(set(named.values())) == 3
+    assert named[files[2]].name == "b_改写"
+    assert {named[files[0]].name, named[files[1]].name} == {"a_txt_改写", "a_docx_改写"}
+
+
+def test_a_second_run_on_a_locked_output_is_refused(tmp_path, small, capsys):
+    src = write_document(small, tmp_path / "in.docx")
+    out = tmp_path / "out" / "new"
+    with OutputLock(out.with_name(".new.lock")):
+        assert main(["rewrite", str(src), "-o", str(out), "-q", "--drafter", "exemplar"]) == 2
+    assert "另一个改写任务" in capsys.readouterr().err
+    assert not out.with_suffix(".docx").exists()
+
+
+def test_folder_goes_on_past_a_bad_file_and_resume_skips_finished(tmp_path, small, drafter):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a_broken.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    write_document(small, folder / "b.txt")
+    write_document(small, folder / "b.docx")
+    out = tmp_path / "out"
+    console = _console()
+    assert _folder(folder, out, lambda: drafter, _args(), console) == 1
+    text = console.file.getvalue()
+    assert "a_broken.xlsx" in text and "跳过" in text
+    assert (out / "b_txt_改写.docx").exists() and (out / "b_docx_改写.docx").exists()
+    stamp = (out / "b_txt_改写.docx").stat().st_mtime_ns
+    assert len(FolderLedger(out / FOLDER_LEDGER).finished()) == 2
+    console = _console()
+    assert _folder(folder, out, lambda: drafter, _args(resume=True), console) == 1
+    assert console.file.getvalue().count("已完成，跳过") == 2
+    assert (out / "b_txt_改写.docx").stat().st_mtime_ns == stamp
+
+
+def test_torn_checkpoint_line_is_ignored_and_later_lines_stay_whole(tmp_path, small):
+    path = tmp_path / "x.checkpoint.jsonl"
+    result = ProjectRewrite(index=0, code="c", name="名称", before=check_project(small.projects[0]))
+    Checkpoint(path).add("0:a", result)
+    whole = path.read_bytes()
+    line = json.dumps({"key": "1:b", "result": result.model_dump(mode="json")}, ensure_ascii=False).encode("utf-8")
+    cut = line.index("名".encode("utf-8")) + 1  # mid-character, as a full disk leaves it
+    path.write_bytes(whole + line[:cut])
+    checkpoint = Checkpoint(path)
+    assert list(checkpoint.load()) == ["0:a"] and checkpoint.torn == 1
+    checkpoint.add("2:c", result)
+    again = Checkpoint(path)
+    assert sorted(again.load()) == ["0:a", "2:c"] and again.torn == 1
+
+
+def test_control_characters_are_cleaned_at_read_time_and_reported(tmp_path, small, drafter):
+    text = write_document(small, tmp_path / "a.txt").read_text(encoding="utf-8")
+    name = small.projects[0].indicators[0].name
+    dirty = text.replace(name, name[:2] + "\x03\x00\x1a\x7f" + name[2:], 1)
+    (tmp_path / "dirty.txt").write_text(dirty, encoding="utf-8")
+    doc, problems = read_document(tmp_path / "dirty.txt")
+    assert doc.projects[0].indicators[0].name == name
+    assert any("控制字符" in p and "U+0003" in p for p in problems)
+    ok, written = _rewrite(tmp_path / "dirty.txt", tmp_path / "out" / "r", drafter)
+    assert ok and {p.suffix for p in written} >= {".docx", ".txt", ".xlsx"}
+
+
+def _rewrite(src, out, drafter):
+    from assistant.cli_rewrite import rewrite_file
+
+    return rewrite_file(src, out, drafter, _args(), _console())
+
+
+def test_outputs_appear_together_and_leave_no_temporary_files(tmp_path, small, drafter):
+    src = write_document(small, tmp_path / "in.xlsx")
+    ok, written = _rewrite(src, tmp_path / "out" / "new", drafter)
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert ok and names == sorted(p.name for p in written)
+    assert not [n for n in names if n.startswith(".")]
+
+
+def test_report_cells_that_look_like_formulas_are_text(tmp_path, small):
+    sheet = small.projects[0]
+    bad = [i.model_copy(update={"name": v}) for i, v in zip(sheet.indicators, ["=HYPERLINK(\"http://x\")", "+1+1",
+                                                                                "-2+3", "@SUM(A1)"])]
+    doc = small.model_copy(update={"projects": [sheet.model_copy(update={"indicators": bad})]})
+    path = write_document(doc, tmp_path / "f.xlsx")
+    with zipfile.ZipFile(path) as z:
+        xml = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert b"<f>" not in xml
+    again, _ = read_document(path)
+    assert [i.name for i in again.projects[0].indicators[:4]] == [i.name for i in bad]
+
+
+def test_summary_cuts_long_names(tmp_path, small):
+    sheet = small.projects[0].model_copy(update={"name": "名" * 100_000})
+    failed = ProjectRewrite(index=0, code="c", name=sheet.name, status="failed", error="错" * 50_000,
+                            before=check_project(small.projects[0]))
+
+    class Run:
+        projects = [failed]
+        failed_list = [failed]
+        resumed = 0
+
+        @property
+        def failed(self):
+            return self.failed_list
+
+    console = _console()
+    _summary(console, tmp_path / ("长" * 80 + ".txt"), Run(), ["问" * 100_000] * 50, [tmp_path / "x.docx"])
+    assert len(console.file.getvalue()) < 5000
