@@ -34,7 +34,9 @@ def cmd_draft(args: argparse.Namespace) -> int:
         print(f"已写入 {args.output}（得分 {result.score:.0f}）")
         return 0
     if fmt == "json":
-        text = result.model_dump_json(indent=2)
+        from assistant.cli_fill import draft_json
+
+        text = draft_json(result)
     elif fmt == "md":
         from assistant.documents import sheet_markdown
 

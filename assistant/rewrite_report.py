@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from assistant.batch import DocumentRewrite
+from assistant.open_facts import open_facts
 from assistant.documents.xlsx_io import cells_as_text
 from assistant.report import SEVERITY_ZH
 from assistant.rules import document_score
@@ -29,6 +30,7 @@ def report_dict(run: DocumentRewrite) -> dict:
             "after": after.sheet.model_dump(mode="json"),
             "changes": [c.model_dump(mode="json") for c in p.changes],
             "goal_rewritten": p.goal_rewritten, "drafter": p.drafter, "sources": p.sources,
+            "open_facts": [f.model_dump(mode="json") for f in open_facts(after.sheet)],
         })
     return {
         "score": document_score([(p.after or p.before).sub_scores for p in run.projects]),
