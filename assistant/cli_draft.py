@@ -32,7 +32,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
         write_document(Document(title=result.sheet.name, department=brief.department, year=brief.year,
                                 projects=[result.sheet]), args.output, fmt)
         print(f"已写入 {args.output}（得分 {result.score:.0f}）")
-        return 0
+        return _exit_code(result, args)
     if fmt == "json":
         from assistant.cli_fill import draft_json
 
@@ -45,13 +45,25 @@ def cmd_draft(args: argparse.Namespace) -> int:
         from assistant.terminal import print_draft
 
         print_draft(result)
-        return 0
+        return _exit_code(result, args)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"已写入 {args.output}（得分 {result.score:.0f}）", file=sys.stderr)
     else:
         print(text)
-    return 0
+    return _exit_code(result, args)
+
+
+EXIT_PARTIAL = 4
+
+
+def _exit_code(result, args: argparse.Namespace) -> int:
+    """0, or EXIT_PARTIAL when the model's repairs ran out with errors left and --allow-partial was not given."""
+    if not getattr(result, "partial", False) or args.allow_partial:
+        return 0
+    print("草稿未达标（需修改）：" + "；".join(result.notes[-1:]) + f"。如仍要接受，请加 --allow-partial（退出码 {EXIT_PARTIAL}）",
+          file=sys.stderr)
+    return EXIT_PARTIAL
 
 
 def _findings_md(result) -> str:
@@ -74,4 +86,6 @@ def add_parser(sub) -> None:
     p.add_argument("--drafter", choices=["exemplar", "llm"], help="起草方式（默认：配置了大模型接口用 llm，否则 exemplar）")
     p.add_argument("--format", choices=["table", "json", "md", "docx", "xlsx"], default="table", help="输出格式")
     p.add_argument("-o", "--output", help="输出文件")
+    p.add_argument("--allow-partial", action="store_true",
+                   help=f"模型经多轮修改仍有错误时也以退出码 0 结束（默认退出码 {EXIT_PARTIAL}，表格照常输出）")
     p.set_defaults(func=cmd_draft)
