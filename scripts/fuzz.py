@@ -98,13 +98,14 @@ def _zip_cases(rng: random.Random, data: bytes, fmt: str) -> bytes:
         return _flip(rng, data, rng.randint(1, 3))
     if kind == 1:
         return data[:rng.randrange(len(data))]
-    text_part = "word/document.xml" if fmt == "docx" else "xl/sharedStrings.xml"
+    text_part = main  # openpyxl writes inline strings, so the sheet holds the text
     end_t = b"</w:t>" if fmt == "docx" else b"</t>"
     if kind == 2:  # XXE-bearing text part
         return _rezip(data, lambda n, c: XXE + re.sub(rb"^<\?xml[^>]*\?>", b"", c).replace(end_t, b"&e;" + end_t, 1)
                       if n == text_part else c)
-    if kind == 3 and fmt == "xlsx":
-        return _rezip(data, lambda n, c: None if "sharedStrings" in n else c)
+    if kind == 3 and fmt == "xlsx":  # cells that point into a sharedStrings part the package does not have
+        return _rezip(data, lambda n, c: re.sub(rb't="inlineStr"><is><t>[^<]*</t></is>', b't="s"><v>99</v>', c, count=3)
+                      if n == main else None if "sharedStrings" in n else c)
     if kind == 4 and fmt == "docx":
         span = rng.choice([b"abc", b"0", b"-1", b"99999999", b""])
         return _rezip(data, lambda n, c: c.replace(b"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="' + span + b'"/>', 3)
@@ -123,7 +124,7 @@ def _zip_cases(rng: random.Random, data: bytes, fmt: str) -> bytes:
                                                    (b"</w:body>" if fmt == "docx" else b"</sheetData>"), 1)
                       if n == main else c)
     if kind == 7 and fmt == "xlsx":  # a hidden sheet
-        return _rezip(data, lambda n, c: c.replace(b'<sheet name', b'<sheet state="hidden" name', 1)
+        return _rezip(data, lambda n, c: c.replace(b' state="visible"', b' state="hidden"', 1)
                       if n == "xl/workbook.xml" else c)
     mark = "&#x{:x};".format(ord(rng.choice(CONTROL))).encode()  # a control character as an XML reference
     return _rezip(data, lambda n, c: c.replace(end_t, mark + end_t, 2) if n == text_part else c)
@@ -145,16 +146,17 @@ def _json_case(rng: random.Random, data: bytes) -> bytes:
         sheet[rng.choice(list(sheet))] = rng.choice([None, 1, [], {}, "x" * 100_000, [[[]]]])
     else:
         return _flip(rng, data, 3)
-    return json.dumps(doc, ensure_ascii=rng.random() < 0.5).encode("utf-8")
+    return json.dumps(doc, ensure_ascii=rng.random() < 0.5).encode("utf-8", "surrogatepass")
 
 
 _BOMB_CACHE: dict[str, bytes] = {}
 
 
-def _bomb(fmt: str, base: bytes) -> bytes:
-    """A small package whose main part decompresses to about 1 GB."""
-    if fmt not in _BOMB_CACHE:
-        main = "word/document.xml" if fmt == "docx" else "xl/sharedStrings.xml"
+def _bomb(fmt: str, base: bytes, chunks: int = 64) -> bytes:
+    """A small package whose main part decompresses to `chunks` × 16 MB (1 GB by default)."""
+    key = f"{fmt}{chunks}"
+    if key not in _BOMB_CACHE:
+        main = "word/document.xml" if fmt == "docx" else "xl/worksheets/sheet2.xml"
         import io
 
         src = zipfile.ZipFile(io.BytesIO(base))
@@ -164,16 +166,16 @@ def _bomb(fmt: str, base: bytes) -> bytes:
                 if info.filename == main:
                     with dst.open(main, "w", force_zip64=True) as fh:
                         chunk = b" " * (1 << 24)
-                        for _ in range(64):
+                        for _ in range(chunks):
                             fh.write(chunk)
                 else:
                     dst.writestr(info.filename, src.read(info.filename))
-        _BOMB_CACHE[fmt] = buf.getvalue()
-    return _BOMB_CACHE[fmt]
+        _BOMB_CACHE[key] = buf.getvalue()
+    return _BOMB_CACHE[key]
 
 
-def make_case(rng: random.Random, bases: dict[str, bytes], i: int) -> tuple[str, bytes]:
-    """One fuzzed input: (file name, content)."""
+def make_case(rng: random.Random, bases: dict[str, bytes], i: int, heavy: bool = True) -> tuple[str, bytes]:
+    """One fuzzed input: (file name, content); `heavy=False` keeps bombs and big texts small, for the test suite."""
     kind = rng.choices(["txt", "docx", "xlsx", "json", "enc", "special"], [30, 20, 20, 15, 8, 7])[0]
     if kind == "txt":
         source = bases["seed"] if rng.random() < 0.2 else bases["txt"]
@@ -194,9 +196,9 @@ def make_case(rng: random.Random, bases: dict[str, bytes], i: int) -> tuple[str,
         return f"c{i}.xlsx", bases["docx"]  # a Word file with an Excel name
     if special == 3:
         fmt = rng.choice(["docx", "xlsx"])
-        return f"c{i}.{fmt}", _bomb(fmt, bases[fmt])
-    if special == 4:
-        return f"c{i}.txt", bases["txt"] * rng.choice([2000, 20000])  # several MB, and past the text limit
+        return f"c{i}.{fmt}", _bomb(fmt, bases[fmt], 64 if heavy else 4)
+    if special == 4:  # several MB, and past the text limit
+        return f"c{i}.txt", bases["txt"] * (rng.choice([2000, 20000]) if heavy else rng.choice([50, 3000]))
     return f"c{i}.txt", ("\t项目名称\n\t" + "名" * 100_000 + "\n\n\t三级指标\n\t指标值\n\n\t数\n\t=1个\n").encode("utf-8")
 
 
@@ -330,6 +332,12 @@ def run(cases: int, seed: int, modes: list[str], work: Path, timeout: float, mem
                 messages[re.sub(r"文件 \S+|\d+", "", result["stderr"].strip())[:48]] += 1
             if outcome not in ("result", "error"):
                 failures.append({"case": name, "mode": mode, "outcome": outcome, "detail": result.get("stderr", "")[-600:]})
+                with open(work / "failures.jsonl", "a", encoding="utf-8") as log:
+                    log.write(json.dumps(failures[-1], ensure_ascii=False) + "\n")
+                keep = work / "failed-inputs"
+                keep.mkdir(exist_ok=True)
+                with open(os.fsencode(keep / f"{mode}-{name}"), "wb") as fh:
+                    fh.write(content)
         os.unlink(os.fsencode(path))
     pool.kill()
     return {"cases": cases, "seed": seed, "tally": {m: dict(c) for m, c in tally.items()},

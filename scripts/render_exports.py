@@ -35,19 +35,19 @@ def exports(work: Path) -> list[Path]:
     from assistant.draft import get_drafter
 
     doc, problems = read_document(SEED)
-    small = doc.model_copy(update={"projects": doc.projects[2:4]})
+    small = doc.model_copy(update={"projects": doc.projects[2:4], "preface": []})
     run = rewrite_document(small, get_drafter("exemplar"), problems=problems)
     return [write_document(run.document, work / "export.docx"), write_document(run.document, work / "export.xlsx")]
 
 
-def render(path: Path, work: Path) -> Path:
-    """First page of `path` as a PNG, through LibreOffice's PDF export."""
+def render(path: Path, work: Path, page: int) -> Path:
+    """One page of `path` as a PNG, through LibreOffice's PDF export."""
     profile = work / "lo-profile"
     subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
                     "--outdir", str(work), str(path)], check=True, capture_output=True, timeout=300)
     pdf = work / (path.stem + ".pdf")
     prefix = work / f"{path.stem}-{path.suffix.lstrip('.')}"
-    subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(prefix)],
+    subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", str(page), "-l", str(page), "-singlefile", str(pdf), str(prefix)],
                    check=True, timeout=120)
     return prefix.with_suffix(".png")
 
@@ -61,7 +61,7 @@ def main() -> int:
             # LibreOffice names the PDF after the file, so give each export its own name
             named = path.with_name(f"export-{path.suffix.lstrip('.')}{path.suffix}")
             path.rename(named)
-            png = render(named, work)
+            png = render(named, work, page=2 if path.suffix == ".xlsx" else 1)  # sheet 1 is 文档信息
             target = SHOTS / f"export-{path.suffix.lstrip('.')}.png"
             shutil.copy(png, target)
             print(f"已写入 {target.relative_to(ROOT)}")

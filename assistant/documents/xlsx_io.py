@@ -168,6 +168,7 @@ def write_xlsx(doc: Document, path: Path) -> Path:
             ["前言", para] for para in doc.preface]:
         info.append([printable(str(c)) for c in row])
     _style_block(info, 1, info.max_row, 2, header=False)
+    _fit(info, [[c.value or "" for c in row] for row in info.iter_rows()], columns=2, cap=90, first=1)
     used: set[str] = {DOC_SHEET}
     for i, sheet in enumerate(doc.projects, 1):
         _project_sheet(book.create_sheet(_sheet_title(f"{i}.{sheet.name}", used)), sheet, i)
@@ -247,18 +248,18 @@ def _display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def _fit(ws, rows: list[list[str]]) -> None:
+def _fit(ws, rows: list[list[str]], columns: int = 7, cap: int = 44, first: int = 2) -> None:
     """Column widths from the longest line in each column (CJK counts double), capped; row heights from wrapping."""
     from openpyxl.utils import get_column_letter
 
     widths = []
-    for c in range(7):
+    for c in range(columns):
         longest = max((_display_width(line) for r in rows if c < len(r) for line in str(r[c]).split("\n")), default=8)
-        widths.append(min(max(longest + 2, 10), 44))
+        widths.append(min(max(longest + 2, 10), cap))
         ws.column_dimensions[get_column_letter(c + 1)].width = widths[-1]
-    for r in range(2, ws.max_row + 1):
+    for r in range(first, ws.max_row + 1):
         lines = 1
-        for c in range(1, 8):
+        for c in range(1, columns + 1):
             value = ws.cell(r, c).value
             if isinstance(value, str) and value:
                 lines = max(lines, sum(-(-_display_width(x) // max(1, int(widths[c - 1]) - 1)) or 1

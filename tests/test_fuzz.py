@@ -1,0 +1,118 @@
+"""Seeded fuzzing (issue #15): every hostile or careless input gives a result or one line of Chinese, never a
+traceback. The larger run with time and memory limits is `python3 scripts/fuzz.py`."""
+
+import random
+import re
+import sys
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from assistant.documents import read_document, write_document
+from assistant.errors import ZhibiaoError
+from assistant.report import check_document
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import fuzz  # noqa: E402
+
+CASES = 250
+
+
+@pytest.fixture(scope="module")
+def bases(tmp_path_factory):
+    return fuzz.base_documents(tmp_path_factory.mktemp("fuzz-base"))
+
+
+def _check(path: Path, out: Path, write: bool) -> str:
+    """'result' or 'error'; anything else escapes and fails the test with the case's name."""
+    try:
+        doc, problems = read_document(path)
+    except ZhibiaoError as exc:
+        lines = str(exc).strip().splitlines()
+        assert len(lines) == 1 and re.search(r"[\u4e00-\u9fff]", lines[0]), str(exc)[:300]
+        return "error"
+    check_document(doc, problems).model_dump_json()
+    if write:  # the writers hold whatever a reader let through (the crash that lost every rewrite)
+        for fmt in ("docx", "xlsx", "txt"):
+            write_document(doc, out.with_suffix("." + fmt))
+    return "result"
+
+
+def test_seeded_fuzz_gives_a_result_or_one_chinese_line(tmp_path, bases):
+    rng = random.Random(15)
+    outcomes: Counter = Counter()
+    for i in range(CASES):
+        name, content = fuzz.make_case(rng, bases, i, heavy=False)
+        path = tmp_path / name
+        path.write_bytes(content)
+        try:
+            outcomes[_check(path, tmp_path / "out", write=i % 4 == 0)] += 1
+        except Exception as exc:  # noqa: BLE001  reported with the input that caused it
+            pytest.fail(f"case {i} ({name}): {type(exc).__name__}: {str(exc)[:300]}")
+        path.unlink()
+    assert sum(outcomes.values()) == CASES
+    assert outcomes["result"] > CASES // 4 and outcomes["error"] > CASES // 10, outcomes
+
+
+def test_zip_bomb_is_refused_before_decompressing(tmp_path, bases):
+    for fmt in ("docx", "xlsx"):
+        path = tmp_path / f"bomb.{fmt}"
+        path.write_bytes(fuzz._bomb(fmt, bases[fmt], chunks=4))
+        assert path.stat().st_size < 1_000_000
+        with pytest.raises(ZhibiaoError, match="压缩炸弹"):
+            read_document(path)
+
+
+def test_nan_infinity_and_huge_budgets_are_problems_not_crashes(tmp_path, bases):
+    text = bases["txt"].decode("utf-8")
+    amount = re.search(r"\t(\d+\.\d\d)\n", text).group(1)
+    for bad in ("NaN", "Infinity", "1E999999"):
+        path = tmp_path / "b.txt"
+        path.write_text(text.replace(amount, bad, 1), encoding="utf-8")
+        doc, problems = read_document(path)
+        assert doc.projects[0].budget.total is None or doc.projects[0].budget.total.is_finite()
+        assert any("无法识别为金额" in p for p in problems)
+    path.write_text(text.replace(amount, "-" + amount, 1), encoding="utf-8")
+    assert any("负数" in p for p in read_document(path)[1])
+
+
+def test_deep_json_and_broken_docx_cells_are_one_line_errors(tmp_path, bases):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ZhibiaoError, match="嵌套过深|JSON"):
+        read_document(deep)
+    span = tmp_path / "span.docx"
+    span.write_bytes(fuzz._rezip(bases["docx"], lambda n, c: c.replace(
+        b"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="abc"/>', 1) if n == "word/document.xml" else c))
+    with pytest.raises(ZhibiaoError, match="gridSpan"):
+        read_document(span)
+
+
+def _sheet_xml_edit(data: bytes, edit) -> bytes:
+    names = [n for n in zipfile.ZipFile(__import__("io").BytesIO(data)).namelist() if n.startswith("xl/worksheets/")]
+    return fuzz._rezip(data, lambda n, c: edit(c) if n == names[-1] else c)
+
+
+def test_xlsx_real_used_range_formulas_and_hidden_sheets(tmp_path, bases):
+    base = tmp_path / "base.xlsx"
+    base.write_bytes(bases["xlsx"])
+    want = len(read_document(base)[0].projects[0].indicators)
+    small = tmp_path / "small.xlsx"  # a declared size smaller than the data
+    small.write_bytes(_sheet_xml_edit(bases["xlsx"], lambda c: re.sub(rb'<dimension ref="[^"]*"/>',
+                                                                      b'<dimension ref="A1:B2"/>', c)))
+    assert len(read_document(small)[0].projects[0].indicators) == want
+    huge = tmp_path / "huge.xlsx"  # a declared size of the whole grid
+    huge.write_bytes(_sheet_xml_edit(bases["xlsx"], lambda c: re.sub(rb'<dimension ref="[^"]*"/>',
+                                                                     b'<dimension ref="A1:XFD1048576"/>', c)))
+    assert len(read_document(huge)[0].projects[0].indicators) == want
+    formula = tmp_path / "formula.xlsx"
+    formula.write_bytes(_sheet_xml_edit(bases["xlsx"], lambda c: c.replace(
+        b"</sheetData>", b'<row r="900"><c r="C900"><f>SUM(A1:A2)</f></c></row></sheetData>')))
+    assert any("公式" in p and "C900" in p for p in read_document(formula)[1])
+    hidden = tmp_path / "hidden.xlsx"
+    hidden.write_bytes(fuzz._rezip(bases["xlsx"], lambda n, c: c.replace(b' state="visible"', b' state="hidden"', 1)
+                                   if n == "xl/workbook.xml" else c))
+    doc, problems = read_document(hidden)
+    assert any("隐藏" in p for p in problems) and len(doc.projects) == 1
