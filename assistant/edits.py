@@ -7,6 +7,7 @@ Understood requests (also shown to the user as help):
 - 删除生态效益指标             / 删除“报修响应时间”            -> rows of that 二级, or that indicator
 - 增加一个质量指标：维修验收合格率                              -> a new row, filled from the library when it knows it
 - 年度目标改为……                                                -> the goal text
+- 公厕数量是24座 / 受益学生11000人 / 渠道长度18公里               -> the open fact ({…}) with that label and unit
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ HELP = """离线模式下可以这样修改表格（也可以直接在表格里�
 - 删除生态效益指标 ／ 删除“报修响应时间”
 - 增加一个质量指标：维修验收合格率
 - 年度目标改为：……
+- 回答待补充信息：公厕数量是24座；受益学生11000人
 配置大模型接口后，可以用任意说法提出修改要求。"""
 
 _FIELD_WORDS = {"指标解释": "description", "解释": "description", "口径": "description", "计算公式": "description",
@@ -85,6 +87,9 @@ def apply_edit(sheet: ProjectSheet, text: str, store=None) -> EditResult:
         label = {"value": "指标值", "description": "指标解释", "basis": "指标值确定依据", "name": "名称"}[field]
         return EditResult(sheet.model_copy(update={"indicators": rows}),
                           f"已把“{sheet.indicators[i].name}”的{label}由“{old}”改为“{m.group('new').strip()}”。", True)
+    answered = answer_fact(sheet, request)
+    if answered is not None:
+        return answered
     return EditResult(sheet, "没有理解这条修改要求。" + HELP, False)
 
 
@@ -125,3 +130,51 @@ def _add(sheet: ProjectSheet, level2_text: str, name: str, store) -> EditResult:
     at = max((k for k, r in enumerate(rows) if r.level2 == level2), default=len(rows) - 1) + 1
     rows.insert(at, row)
     return EditResult(sheet.model_copy(update={"indicators": rows}), f"已在{level2}下增加“{name}”。" + note, True)
+
+
+_ANSWER_NUM = re.compile(r"(?P<num>\d+(?:\.\d+)?|[一二两三四五六七八九十百]{1,4})\s*(?P<wan>万)?\s*(?P<unit>%|％|[\u4e00-\u9fff/·]{0,6})")
+_ANSWER_TAIL = re.compile(r"[，,。；;]?\s*(?:请|麻烦)?(?:帮我)?(?:填上|填入|填写|补上|补充|更新)?(?:一下|吧)?$")
+
+
+def answer_fact(sheet: ProjectSheet, request: str) -> EditResult | None:
+    """A plain answer to an open fact ("公厕数量是24座"): matched by unit and by words shared with the fact's label and
+    indicator; asks back when two facts fit equally. None when the text is not such an answer."""
+    from assistant.drafters.slots import same_unit
+    from assistant.open_facts import fill, open_facts
+
+    text = _ANSWER_TAIL.sub("", request)
+    m = next((m for m in _ANSWER_NUM.finditer(text) if m.group("num")), None)
+    facts = [f for f in open_facts(sheet) if f.kind in ("count", "rate", "amount", "year")]
+    if m is None or not facts:
+        return None
+    unit = (m.group("unit") or "").split("，")[0]
+    words = text[: m.start()] + text[m.end():]
+
+    def fits(f) -> bool:
+        if not unit or (unit in "%％" and f.kind == "rate"):
+            return True
+        return bool(f.unit) and (unit.startswith(f.unit) or same_unit(unit[:1], f.unit) or f.unit.startswith(unit))
+
+    scored = sorted(((len(_grams(words) & _grams(f.label + f.indicator)), f) for f in facts if fits(f)),
+                    key=lambda x: -x[0])
+    if not scored or (scored[0][0] == 0 and len(scored) > 1):
+        return None if not scored else _ask_back(sheet, [f for _, f in scored])
+    best = [f for n, f in scored if n == scored[0][0]]
+    if len(best) > 1:
+        return _ask_back(sheet, best)
+    fact = best[0]
+    new, refused = fill(sheet, {fact.key: (m.group("num") + (m.group("wan") or ""))})
+    if refused:
+        return EditResult(sheet, refused[0].message + "，请重新填写。", False)
+    return EditResult(new, f"已填写“{fact.indicator or fact.label}”：{fact.label}为{m.group(0).strip()}。", True)
+
+
+def _grams(text: str) -> set[str]:
+    from assistant.lexicon import cjk_bigrams
+
+    return cjk_bigrams(text) - {"数量", "数是", "是多", "多少"}
+
+
+def _ask_back(sheet: ProjectSheet, facts) -> EditResult:
+    options = "；".join(f"“{f.label}”（{f.indicator}，单位{f.unit or '无'}）" for f in facts[:5])
+    return EditResult(sheet, f"这个数值可以填入多项待补充信息：{options}。请说明是哪一项，如“{facts[0].label}是…”。", False)

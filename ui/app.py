@@ -26,6 +26,7 @@ from assistant.models import ProjectSheet  # noqa: E402
 from assistant.report import SEVERITY_ZH  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 from assistant.table import COLUMNS, rows_to_sheet, sheet_rows  # noqa: E402
+from ui.facts import FACT_COLUMNS, facts_sheet_for, facts_view, fill_facts, fill_rewritten  # noqa: E402
 
 FINDING_COLUMNS = ["规则", "级别", "指标", "问题", "修改建议"]
 MAX_UPLOAD = "20mb"
@@ -186,6 +187,19 @@ def do_export(fmt, state):
     return str(path)
 
 
+@_user_error
+def do_fill_facts(rows, state):
+    """The 待补充信息 form: fill the answered facts and check again."""
+    draft, reply = fill_facts(rows, state)
+    return (*_outputs(draft), reply)
+
+
+@_user_error
+def do_fill_rewritten(files, facts_file):
+    """批量改写: the rewritten document filled from the uploaded facts sheet."""
+    return fill_rewritten(files, facts_file)
+
+
 # -- 检查 / 批量改写 ------------------------------------------------------------------------------------
 def _path(file) -> Path:
     if file is None:
@@ -223,7 +237,7 @@ def do_rewrite(file, keep_good, progress=gr.Progress()):
     run = rewrite_document(doc, get_drafter(), keep_good=bool(keep_good), progress=tick, problems=problems)
     out = _tmpdir() / (source.stem + "_改写")
     files = [str(write_document(run.document, path, fmt)) for fmt, path in outputs_for(source, out)]
-    files += [str(p) for p in write_reports(run, out)]
+    files += [str(p) for p in write_reports(run, out)] + [str(facts_sheet_for(run, out))]
     rows = [[p.code, p.name, round(p.before.score), round(p.after.score) if p.after else "失败", p.error]
             for p in run.projects]
     after = sum((p.after or p.before).score for p in run.projects) / max(1, len(run.projects))
@@ -297,6 +311,12 @@ def build_app() -> gr.Blocks:
                             chat_btn = gr.Button("发送", scale=1, elem_id="chat-send")
                     with gr.Column(scale=3):
                         score = gr.Markdown(elem_classes=["score-box"], elem_id="score")
+                        with gr.Group(elem_id="facts-form"):
+                            facts_note = gr.Markdown(elem_id="facts-note")
+                            facts = gr.Dataframe(headers=FACT_COLUMNS, datatype="str", interactive=True, wrap=True,
+                                                 label="待补充信息（在“填写值”一列填写）", elem_id="facts")
+                            facts_btn = gr.Button("填入并重新检查", elem_id="facts-fill")
+                            facts_reply = gr.Markdown(elem_id="facts-reply")
                         goal = gr.Textbox(label="年度绩效目标", lines=3, elem_id="goal")
                         table = gr.Dataframe(headers=COLUMNS, datatype="str", interactive=True, wrap=True,
                                              label="绩效指标（可直接编辑，修改后自动重新检查）", elem_id="table",
@@ -313,6 +333,9 @@ def build_app() -> gr.Blocks:
                 draft_btn.click(do_draft, [name, purpose, budget, year, layout, drafter, chat],
                                 draft_outputs + [chat], api_name="draft", concurrency_id="draft")
                 table.input(do_table_edit, [table, goal, state], draft_outputs, api_name="edit_table")
+                state.change(facts_view, [state], [facts, facts_note], api_name=False)
+                facts_btn.click(do_fill_facts, [facts, state], draft_outputs + [facts_reply], api_name="fill_facts",
+                                concurrency_id="draft")
                 goal.blur(do_table_edit, [table, goal, state], draft_outputs, api_name=False)
                 for trigger in (chat_btn.click, chat_in.submit):
                     trigger(do_chat, [chat_in, chat, state, layout, year], draft_outputs + [chat, chat_in],
@@ -332,6 +355,12 @@ def build_app() -> gr.Blocks:
                 rw_files = gr.File(label="下载改写后的文档和报告", file_count="multiple", elem_id="rewrite-files")
                 rw_btn.click(do_rewrite, [rw_file, rw_keep], [rw_note, rw_table, rw_files], api_name="rewrite",
                              concurrency_id="batch", concurrency_limit=1)
+                rw_facts = gr.File(label="上传填好的待补充信息表（*.facts.xlsx）", file_types=[".xlsx"], elem_id="facts-upload")
+                rw_fill = gr.Button("填入并生成定稿", elem_id="facts-upload-button")
+                rw_fill_note = gr.Markdown(elem_id="facts-upload-note")
+                rw_final = gr.File(label="下载定稿文档", elem_id="final-file")
+                rw_fill.click(do_fill_rewritten, [rw_files, rw_facts], [rw_fill_note, rw_final], api_name="fill_rewritten",
+                              concurrency_id="batch", concurrency_limit=1)
 
             with gr.Tab("检查", id="check"):
                 ck_file = gr.File(label="上传文档", file_types=[".txt", ".docx", ".xlsx", ".json"], elem_id="check-upload")
