@@ -4,6 +4,7 @@ import argparse
 import io
 import json
 import zipfile
+from types import SimpleNamespace
 
 import pytest
 
@@ -155,16 +156,7 @@ def test_summary_cuts_long_names(tmp_path, small):
     sheet = small.projects[0].model_copy(update={"name": "名" * 100_000})
     failed = ProjectRewrite(index=0, code="c", name=sheet.name, status="failed", error="错" * 50_000,
                             before=check_project(small.projects[0]))
-
-    class Run:
-        projects = [failed]
-        failed_list = [failed]
-        resumed = 0
-
-        @property
-        def failed(self):
-            return self.failed_list
-
+    run = SimpleNamespace(projects=[failed], failed=[failed], resumed=0)
     console = _console()
-    _summary(console, tmp_path / ("长" * 80 + ".txt"), Run(), ["问" * 100_000] * 50, [tmp_path / "x.docx"])
+    _summary(console, tmp_path / ("长" * 80 + ".txt"), run, ["问" * 100_000] * 50, [tmp_path / "x.docx"])
     assert len(console.file.getvalue()) < 5000
