@@ -35,10 +35,11 @@ class CheckReport(BaseModel):
     projects: list[ProjectReport] = Field(default_factory=list)
 
 
-def check_project(sheet: ProjectSheet) -> ProjectReport:
-    """Check one sheet (normalised: canonical 二级 names, 一级 derived)."""
+def check_project(sheet: ProjectSheet, context: str = "") -> ProjectReport:
+    """Check one sheet (normalised: canonical 二级 names, 一级 derived); `context` is more of the project's own words
+    (a rewrite passes the department's legacy indicator names)."""
     sheet = sheet.normalized()
-    findings = check_sheet(sheet)
+    findings = check_sheet(sheet, extra_text=context)
     s = score(findings, sheet)
     return ProjectReport(code=sheet.code, name=sheet.name, score=s.total, sub_scores=s, findings=findings, sheet=sheet)
 

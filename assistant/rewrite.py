@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,11 +12,25 @@ from assistant.brief import Brief
 from assistant.drafters.exemplar import compose_goal
 from assistant.lexicon import jaccard, normalize_name
 from assistant.models import Indicator, ProjectSheet
+from assistant.repair import complete, must_replace
 from assistant.report import ProjectReport, check_project
 from assistant.taxonomy import BENEFIT_LEVEL2, clean
 
-Action = Literal["kept", "rewritten", "added", "removed"]
+Action = Literal["kept", "completed", "rewritten", "added", "removed"]
 MIN_OUTPUT_ROWS = 2
+# warnings that completing a row in place fixes (operator, name dimension, 解释, 依据)
+_COMPLETABLE = frozenset({"V02", "N01", "D00", "D01", "D07", "D04", "B00", "B01", "B02", "B03", "B04"})
+_YEAR = re.compile(r"(20[0-9]{2})\s*年")
+
+
+def sheet_year(sheet: ProjectSheet) -> int | None:
+    """The budget year the document states: its 年度 cell, else the year most named in title, name, goal and rows."""
+    if sheet.year:
+        return sheet.year
+    text = " ".join([sheet.title, sheet.name, *sheet.goals, *(i.value for i in sheet.indicators)])
+    years = [int(y) for y in _YEAR.findall(text)] + [i.parsed_value.deadline.year for i in sheet.indicators
+                                                    if i.parsed_value.deadline and i.parsed_value.deadline.year > 1900]
+    return max(set(years), key=years.count) if years else None
 
 
 class Change(BaseModel):
@@ -28,6 +43,7 @@ class Change(BaseModel):
     before: Indicator | None = None
     after: Indicator | None = None
     rules: list[str] = Field(default_factory=list, description="finding codes that triggered the rewrite")
+    done: list[str] = Field(default_factory=list, description="what completing the row added, in Chinese")
 
 
 class ProjectRewrite(BaseModel):
@@ -53,7 +69,7 @@ def brief_for(sheet: ProjectSheet) -> Brief:
     legacy = " ".join(dict.fromkeys(i.name for i in sheet.indicators if i.name))
     goal = " ".join(sheet.goals)
     return Brief(name=sheet.name, purpose=sheet.fund_use[:4000], budget=sheet.budget.total or sheet.budget.fiscal,
-                 year=sheet.year or 2026, layout=sheet.layout, department=sheet.department, code=sheet.code,
+                 year=sheet_year(sheet) or date.today().year, layout=sheet.layout, department=sheet.department, code=sheet.code,
                  goal="" if goal_is_empty(sheet) else goal[:4000], context=legacy[:2000])
 
 
@@ -74,20 +90,29 @@ def _similarity(a: Indicator, b: Indicator) -> float:
 
 
 def merge(legacy: ProjectSheet, draft_rows: list[Indicator], bad: dict[int, list[str]],
-          keep_good: bool = True) -> tuple[list[Indicator], list[Change]]:
-    """Legacy rows without errors stay; each bad row is replaced by the most similar unused drafted row of the same
-    二级 (or removed when there is none); 二级 the table still lacks are then added from the draft."""
+          keep_good: bool = True, findings: list | None = None) -> tuple[list[Indicator], list[Change]]:
+    """A legacy row whose value is a fact is kept and completed in place (operator, 解释, 依据); only rows that
+    measure nothing or the wrong thing are replaced by the most similar unused drafted row of the same 二级 (or
+    removed when there is none); 二级 the table still lacks are then added from the draft."""
     rows: list[Indicator] = []
     changes: list[Change] = []
     used: set[int] = set()
     kept_names: set[str] = set()
+    by_row: dict[int, list] = {}
+    for f in findings or []:
+        if f.index is not None:
+            by_row.setdefault(f.index, []).append(f)
+    replace = {i for i, ind in enumerate(legacy.indicators) if not keep_good or must_replace(ind, by_row.get(i, []))}
     for i, ind in enumerate(legacy.indicators):
-        if keep_good and i not in bad:
-            rows.append(ind)
-            kept_names.add(normalize_name(ind.name))
-            changes.append(Change(action="kept", level2=ind.level2, before=ind, after=ind))
+        if i in replace:
+            continue
+        row, done = complete(ind, by_row.get(i, []), draft_rows, sheet_year(legacy), legacy.name, legacy.layout)
+        rows.append(row)
+        kept_names.add(normalize_name(row.name))
+        changes.append(Change(action="completed" if done else "kept", level2=ind.level2, before=ind, after=row,
+                              rules=bad.get(i, []), done=done))
     for i, ind in enumerate(legacy.indicators):
-        if keep_good and i not in bad:
+        if i not in replace:
             continue
         options = [(n, r) for n, r in enumerate(draft_rows) if n not in used and r.level2 == ind.level2
                    and normalize_name(r.name) not in kept_names]
@@ -128,7 +153,8 @@ def rewrite_sheet(sheet: ProjectSheet, drafter, index: int = 0, keep_good: bool 
             bad.setdefault(f.index, []).append(f.rule)
     sheet_errors = [f for f in before.findings if f.severity == "error" and f.index is None]
     result = ProjectRewrite(index=index, code=sheet.code, name=sheet.name, before=before, drafter=drafter.name)
-    if keep_good and not bad and not sheet_errors and not goal_is_empty(legacy):
+    incomplete = {f.rule for f in before.findings} & _COMPLETABLE
+    if keep_good and not bad and not sheet_errors and not incomplete and not goal_is_empty(legacy):
         result.after = before
         result.changes = [Change(action="kept", level2=i.level2, before=i, after=i) for i in legacy.indicators]
         return result
@@ -137,14 +163,15 @@ def rewrite_sheet(sheet: ProjectSheet, drafter, index: int = 0, keep_good: bool 
         draft = drafter.rewrite(brief, legacy, before.findings)
     else:
         draft = drafter.draft(brief)
-    rows, changes = merge(legacy, draft.sheet.indicators, bad, keep_good)
+    rows, changes = merge(legacy, draft.sheet.indicators, bad, keep_good, before.findings)
     goals = legacy.goals
     if goal_is_empty(legacy):
         goals = [compose_goal(brief, rows)]
         result.goal_rewritten = True
     # the project's own facts are copied from the input: code, name, budget, 资金用途, spending plan, title
     after_sheet = legacy.model_copy(update={"indicators": rows, "goals": goals})
-    result.after = check_project(after_sheet)
+    # the department's own indicators describe the project's objects as much as its name does
+    result.after = check_project(after_sheet, context=" ".join(i.name for i in legacy.indicators))
     result.changes = changes
     result.sources = [s.id for s in draft.sources]
     return result

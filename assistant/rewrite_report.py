@@ -9,10 +9,11 @@ from pathlib import Path
 from assistant.batch import DocumentRewrite
 from assistant.open_facts import open_facts
 from assistant.documents.xlsx_io import cells_as_text
+from assistant.ledger import FATE_ZH, action_counts, facts_ledger
 from assistant.report import SEVERITY_ZH
 from assistant.rules import document_score
 
-ACTION_ZH = {"kept": "保留", "rewritten": "改写", "added": "新增", "removed": "删除"}
+ACTION_ZH = {"kept": "保留", "completed": "补全", "rewritten": "改写", "added": "新增", "removed": "删除"}
 
 
 def report_dict(run: DocumentRewrite) -> dict:
@@ -31,6 +32,9 @@ def report_dict(run: DocumentRewrite) -> dict:
             "changes": [c.model_dump(mode="json") for c in p.changes],
             "goal_rewritten": p.goal_rewritten, "drafter": p.drafter, "sources": p.sources,
             "open_facts": [f.model_dump(mode="json") for f in open_facts(after.sheet)],
+            "grade": after.sub_scores.grade, "readiness": after.sub_scores.readiness,
+            "verdict": after.sub_scores.verdict, "counts": action_counts(p),
+            "facts": [e.model_dump(mode="json") for e in facts_ledger(p)],
         })
     return {
         "score": document_score([(p.after or p.before).sub_scores for p in run.projects]),
@@ -53,12 +57,14 @@ def report_markdown(run: DocumentRewrite) -> str:
         lines.append(f"- 断点续跑：{run.resumed} 个项目取自上次已完成的结果")
     lines += [f"> 读取问题：{p}" for p in run.problems]
     lines += [f"> 改写失败：{p.name}：{p.error}（已保留原表）" for p in run.failed]
-    lines += ["", "| 项目编码 | 项目名称 | 改写前 | 改写后 | 保留 | 改写 | 新增 | 删除 |", "|---|---|---|---|---|---|---|---|"]
+    lines += ["", "| 项目编码 | 项目名称 | 改写前 | 改写后 | 等级 | 审核状态 | 保留 | 补全 | 改写 | 新增 | 删除 |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for p in run.projects:
-        count = {a: sum(c.action == a for c in p.changes) for a in ACTION_ZH}
+        count = action_counts(p)
+        s = (p.after or p.before).sub_scores
         after = f"{p.after.score:.0f}" if p.after else "失败"
-        lines.append(f"| {p.code} | {p.name} | {p.before.score:.0f} | {after} | {count['kept']} | {count['rewritten']} | "
-                     f"{count['added']} | {count['removed']} |")
+        lines.append(f"| {p.code} | {p.name} | {p.before.score:.0f} | {after} | {s.grade} | {s.verdict} | {count['kept']} | "
+                     f"{count['completed']} | {count['rewritten']} | {count['added']} | {count['removed']} |")
     for p in run.projects:
         lines += ["", f"## {p.name}", ""]
         if p.status == "failed":
@@ -69,6 +75,10 @@ def report_markdown(run: DocumentRewrite) -> str:
         lines += ["", "| 处理 | 二级指标 | 原指标（名称｜指标值） | 新指标（名称｜指标值） | 触发规则 |", "|---|---|---|---|---|"]
         for c in p.changes:
             lines.append(f"| {ACTION_ZH[c.action]} | {c.level2} | {_row(c.before)} | {_row(c.after)} | {' '.join(c.rules)} |")
+        ledger = facts_ledger(p)
+        if ledger:
+            lines += ["", "原表数据去向：", "", "| 原指标 | 原指标值 | 去向 | 新表中的位置 | 理由 |", "|---|---|---|---|---|"]
+            lines += [f"| {e.indicator} | {e.value} | {FATE_ZH[e.fate]} | {e.where} | {e.reason} |" for e in ledger]
         remaining = [f for f in (p.after.findings if p.after else []) if f.severity != "info"]
         if remaining:
             lines += ["", "改写后仍有的问题："] + [f"- {f.rule}（{SEVERITY_ZH[f.severity]}）{f.indicator or '整表'}：{f.message}"
@@ -100,6 +110,13 @@ def report_html(run: DocumentRewrite) -> str:
             parts.append(f"<tr class='{c.action}'><td>{ACTION_ZH[c.action]}</td><td>{esc(c.level2)}</td>"
                          f"<td>{esc(_row(c.before))}</td><td>{esc(_row(c.after))}</td><td>{esc(' '.join(c.rules))}</td></tr>")
         parts.append("</table>")
+        ledger = facts_ledger(p)
+        if ledger:
+            parts.append("<h3>原表数据去向</h3><table><tr><th>原指标</th><th>原指标值</th><th>去向</th><th>新表中的位置</th>"
+                         "<th>理由</th></tr>")
+            parts += [f"<tr><td>{esc(e.indicator)}</td><td>{esc(e.value)}</td><td>{FATE_ZH[e.fate]}</td>"
+                      f"<td>{esc(e.where)}</td><td>{esc(e.reason)}</td></tr>" for e in ledger]
+            parts.append("</table>")
     parts.append("</body></html>")
     return "".join(parts)
 
@@ -111,10 +128,12 @@ def report_xlsx(run: DocumentRewrite, path: Path) -> Path:
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = "汇总"
-    ws.append(["项目编码", "项目名称", "状态", "改写前得分", "改写后得分", "说明"])
+    ws.append(["项目编码", "项目名称", "状态", "改写前得分", "改写后得分", "等级", "审核状态", "保留", "补全", "改写", "新增",
+               "删除", "说明"])
     for p in run.projects:
+        s, count = (p.after or p.before).sub_scores, action_counts(p)
         ws.append([p.code, p.name, "成功" if p.status == "ok" else "失败", p.before.score,
-                   p.after.score if p.after else None, p.error])
+                   p.after.score if p.after else None, s.grade, s.verdict, *count.values(), p.error])
     detail = book.create_sheet("逐项对照")
     detail.append(["项目名称", "处理", "二级指标", "原三级指标", "原指标值", "新三级指标", "新指标值", "新指标解释", "新依据", "触发规则"])
     for p in run.projects:
@@ -123,7 +142,12 @@ def report_xlsx(run: DocumentRewrite, path: Path) -> Path:
             detail.append([p.name, ACTION_ZH[c.action], c.level2, b.name if b else "", b.value if b else "",
                            a.name if a else "", a.value if a else "", a.description if a else "", a.basis if a else "",
                            " ".join(c.rules)])
-    for sheet in (ws, detail):
+    facts = book.create_sheet("原表数据去向")
+    facts.append(["项目编码", "项目名称", "原指标", "原指标值", "去向", "新表中的位置", "理由"])
+    for p in run.projects:
+        for e in facts_ledger(p):
+            facts.append([p.code, p.name, e.indicator, e.value, FATE_ZH[e.fate], e.where, e.reason])
+    for sheet in (ws, detail, facts):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
     cells_as_text(book)

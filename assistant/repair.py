@@ -1,0 +1,123 @@
+"""Repair in place: a legacy row whose value is a fact (a number with its unit, a date, a range, a grade) is kept and
+completed — operator, a name with its dimension, 指标解释 and 依据 — never replaced by a library row with a blank."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.lexicon import is_rate_name, jaccard
+from assistant.models import Indicator
+from assistant.rules.base import Finding
+from assistant.taxonomy import level1_for
+from assistant.values import ParsedValue
+
+# errors that mean the row measures nothing or the wrong thing: such a row is replaced, not repaired
+REPLACE_RULES = frozenset({"N02", "N04", "V01", "V03", "V06", "V07", "V12", "V14", "V15", "V20", "C01", "N08", "N05"})
+# the unit a count name implies when its value was printed as a bare number (接受业务培训人数 200 -> =200人)
+_NAME_UNITS = (("人次", "人次"), ("人数", "人"), ("户数", "户"), ("次数", "次"), ("场次", "场"), ("天数", "天"),
+               ("个数", "个"), ("件数", "件"), ("台数", "台"), ("辆数", "辆"), ("课时", "课时"), ("学时", "学时"))
+_MUST_EQUAL = ("准确", "发放", "验收", "兑付", "到位", "足额", "覆盖", "办结", "整改", "建档", "公示")
+_SUGGESTED = re.compile(r"如“([^”]+)”")
+_PLAIN_UNITS = ("百分比", "％", "M", "m", "KM", "km", "Km", "平米", "度")
+
+
+def is_fact(v: ParsedValue) -> bool:
+    """A value a department stated and a reviewer can check: a number with a unit, a range, a date, a grade."""
+    return (v.kind == "number" and v.unit is not None) or v.kind in ("range", "date", "period", "grade")
+
+
+def implied_unit(ind: Indicator) -> str | None:
+    """The unit of a bare count whose name says what it counts."""
+    v = ind.parsed_value
+    if v.kind != "number" or v.unit is not None:
+        return None
+    name = re.sub(r"[（(][^）)]*[）)]$", "", ind.name.strip())
+    return next((unit for ending, unit in _NAME_UNITS if name.endswith(ending)), None)
+
+
+def must_replace(ind: Indicator, findings: list[Finding]) -> bool:
+    """True when the row's value is no fact or an error says it measures the wrong thing."""
+    if not is_fact(ind.parsed_value) and implied_unit(ind) is None:
+        return True
+    return any(f.severity == "error" and f.rule in REPLACE_RULES for f in findings)
+
+
+def _with_year(ind: Indicator, year: int | None) -> str:
+    """A deadline printed without its year (11月底前) gets the budget year the document states."""
+    v = ind.parsed_value
+    if v.kind == "date" and v.deadline and v.deadline.year == 1900 and not v.year_slot and year:
+        return f"{year}年{ind.value.strip()}"
+    return ind.value
+
+
+def _with_operator(ind: Indicator) -> str:
+    v = ind.parsed_value
+    if v.kind == "number" and not v.op_implicit and v.unit_raw in _PLAIN_UNITS:
+        return v.display()  # ≥98百分比 -> ≥98%, ≥80M -> ≥80米: the same figure in the unit reviewers expect
+    unit = implied_unit(ind)
+    if unit:
+        return f"{v.op or '='}{v.display().lstrip('≥>=≤<')}{unit}"
+    if v.kind != "number" or not v.op_implicit:
+        return ind.value
+    whole = v.is_percent and v.number == 100  # 100% without operator means =100%, never ≥100%
+    op = "≥" if v.is_percent and not whole and not any(w in ind.name for w in _MUST_EQUAL) else "="
+    return op + v.display()
+
+
+def _description(ind: Indicator, like: Indicator | None) -> str:
+    """The row's own 口径: the closest library indicator's, or one written from its 二级 and unit."""
+    if like is not None:
+        return like.description
+    v, name = ind.parsed_value, ind.name
+    level2 = ind.level2
+    if level2 == "数量指标":
+        return f"本年度实际完成的{name}，以项目验收资料和工作台账统计，计量单位为{v.unit or '个'}"
+    if level2 == "质量指标" and is_rate_name(name):
+        return f"{name}＝达到标准（验收合格）的数量÷完成总数×100%，以验收记录为准"
+    if level2 == "时效指标":
+        return ("以项目完成（验收）资料记载的完成日期为准" if v.kind in ("date", "period")
+                else f"{name}＝按时完成的事项数÷应完成事项数×100%，以工作台账为准")
+    if "成本" in level2:
+        return f"{name}，以项目财务决算和验收资料计算（实际支出÷实际完成量，总额类为实际支出金额）"
+    if level2 == "服务对象满意度指标":
+        return f"对服务对象开展问卷调查，{name}＝满意和较满意的有效问卷数÷有效问卷总数×100%"
+    return f"{name}，以项目实施后的统计或监测数据为准，对照指标值判断是否达到"
+
+
+def _basis(ind: Indicator, year: int | None, project: str) -> str:
+    when = f"{year}年" if year else "本年度"
+    if "成本" in ind.level2:
+        return f"预算支出标准：{when}{project}预算批复及测算明细"
+    if ind.level2 == "服务对象满意度指标":
+        return "历史标准：上年度服务对象满意度调查结果"
+    return f"计划标准：{when}{project}实施方案"
+
+
+def complete(ind: Indicator, findings: list[Finding], library: list[Indicator], year: int | None,
+             project: str, layout: str = "2015") -> tuple[Indicator, list[str]]:
+    """The row with its value kept and what it lacks added; returns the row and what was done, in Chinese."""
+    done: list[str] = []
+    update: dict[str, str] = {}
+    level1 = level1_for(ind.level2, layout)
+    if level1 and level1 != ind.level1:
+        update["level1"] = level1
+        done.append(f"一级指标改为{level1}")
+    value = _with_year(ind.model_copy(update={"value": _with_operator(ind)}), year)
+    if value != ind.value:
+        update["value"], done = value, done + [f"补运算符（{ind.value}→{value}）"]
+    for f in findings:
+        m = _SUGGESTED.search(f.hint)
+        if f.rule == "N01" and f.severity == "warning" and m and ind.name in m.group(1):
+            update["name"] = m.group(1)
+            done.append(f"名称补衡量维度（{ind.name}→{m.group(1)}）")
+    codes = {f.rule for f in findings}
+    if not ind.description.strip() or codes & {"D07", "D04", "D03"}:
+        same = [r for r in library if r.level2 == ind.level2]
+        like = max(same, key=lambda r: jaccard(r.name, ind.name), default=None)
+        like = like if like is not None and jaccard(like.name, ind.name) >= 0.4 else None
+        update["description"] = _description(ind.model_copy(update=update), like)
+        done.append("补写指标解释")
+    if not ind.basis.strip() or codes & {"B02", "B03", "B04", "B06"}:
+        update["basis"] = _basis(ind, year, project)
+        done.append("补写指标值确定依据")
+    return (ind.model_copy(update=update) if update else ind), done
