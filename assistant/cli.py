@@ -10,6 +10,7 @@ from pathlib import Path
 from assistant.errors import ZhibiaoError
 
 EXIT_FAIL_UNDER = 3
+EXIT_INTERNAL = 70  # EX_SOFTWARE
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -97,6 +98,24 @@ def main(argv: list[str] | None = None) -> int:
     except (MemoryError, RecursionError) as exc:
         _error(f"输入过大或结构过深，无法处理（{type(exc).__name__}）")
         return 2
+    except Exception as exc:  # a bug: one line for the user, the traceback in the log file
+        where = _log_traceback()
+        _error(f"内部错误（{type(exc).__name__}），详情已写入 {where}，请发给维护人员")
+        return EXIT_INTERNAL
+
+
+def _log_traceback() -> str:
+    import os
+    import traceback
+
+    home = Path(os.environ.get("ZHIBIAO_HOME") or Path.home() / ".zhibiao")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with open(home / "error.log", "a", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc() + "\n")
+        return str(home / "error.log")
+    except OSError:
+        return "（日志无法写入）"
 
 
 def _error(message: str) -> None:

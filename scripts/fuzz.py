@@ -297,6 +297,8 @@ def classify(result: dict) -> str:
         if "输入过大或结构过深" in result.get("stderr", ""):
             return "memory"
         return "error" if one_line else "bad-error"
+    if code == 70:
+        return "internal"  # a bug caught at the CLI edge: one line for the user, still a failure here
     return str(code)
 
 
@@ -324,7 +326,7 @@ def run(cases: int, seed: int, modes: list[str], work: Path, timeout: float, mem
             if pool.proc.poll() is not None:
                 pool = Worker(mem_mb, env)
             case = {"mode": mode, "path": str(path), "out": str(work / "out" / f"r{i}")}
-            result = pool.run(case, timeout)
+            result = pool.run(case, timeout if mode == "check" else timeout * 3)
             outcome = classify(result)
             tally[mode][outcome] += 1
             slowest[mode] = max(slowest[mode], result.get("seconds", timeout))
@@ -349,7 +351,7 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--mode", default="check,rewrite")
-    parser.add_argument("--timeout", type=float, default=30.0, help="每个输入的时间上限（秒）")
+    parser.add_argument("--timeout", type=float, default=30.0, help="每个输入检查的时间上限（秒）；改写为其 3 倍")
     parser.add_argument("--mem-mb", type=int, default=1500, help="每个输入允许增加的常驻内存（MB）")
     parser.add_argument("-o", "--output", default="/tmp/zhibiao-fuzz")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)

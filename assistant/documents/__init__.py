@@ -8,7 +8,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from assistant.documents.blocks import Table, extract_document
-from assistant.documents.limits import MAX_FILE_BYTES, MAX_JSON_DEPTH, MAX_TEXT_BYTES, TextCleaner, display_path
+from assistant.documents.limits import (MAX_FILE_BYTES, MAX_JSON_DEPTH, MAX_PROJECTS, MAX_TEXT_BYTES, TextCleaner,
+                                        display_path)
 from assistant.documents.outputs import atomic_path
 from assistant.documents.markdown import sheet_markdown, document_markdown
 from assistant.documents.text_export import parse_text_export, write_text_export
@@ -83,6 +84,9 @@ def read_document(path: str | Path) -> tuple[Document, list[str]]:
     if not doc.projects:
         raise InputFileError(path, "没有找到任何项目绩效目标表（需要“项目名称”和含“三级指标”“指标值”的指标表）",
                              "预算项目支出绩效目标表")
+    if len(doc.projects) > MAX_PROJECTS:
+        raise InputFileError(path, f"项目过多（{len(doc.projects)} 个，上限 {MAX_PROJECTS} 个），请把文档拆分后再处理",
+                             "单个部门预算文档")
     return doc, [p for p in [cleaner.problem()] if p] + notes + problems
 
 
@@ -119,6 +123,8 @@ def _read_json(path: Path, cleaner: TextCleaner) -> Document:
         raise InputFileError(path, "JSON 顶层应为对象或数组", "zhibiao JSON")
     if not doc.projects:
         raise InputFileError(path, "JSON 中没有任何项目", "zhibiao JSON")
+    if len(doc.projects) > MAX_PROJECTS:
+        raise InputFileError(path, f"项目过多（{len(doc.projects)} 个，上限 {MAX_PROJECTS} 个）", "单个部门预算文档")
     return doc
 
 

@@ -10,7 +10,8 @@ from typing import Any
 from assistant.errors import InputFileError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a .docx/.xlsx with pictures
-MAX_TEXT_BYTES = 16 * 1024 * 1024  # a .txt/.json: a department's whole budget text is a few MB
+MAX_TEXT_BYTES = 8 * 1024 * 1024  # a .txt/.json: a department's whole budget text is a few MB
+MAX_PROJECTS = 1000  # a department's document holds tens to a few hundred
 MAX_ZIP_MEMBERS = 2000
 MAX_PART_BYTES = 48 * 1024 * 1024  # one decompressed XML part (document.xml, a sheet, sharedStrings)
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
