@@ -85,11 +85,13 @@ def has_any(text: str, words: tuple[str, ...]) -> bool:
     return _any(text or "", words)
 
 
+@lru_cache(maxsize=16384)
 def is_rate_name(name: str) -> bool:
     core = re.sub(r"[（(][^）)]*[）)]$", "", name or "").strip()
     return core.endswith(RATE_SUFFIX) or "满意度" in core or core.endswith("率")
 
 
+@lru_cache(maxsize=16384)
 def is_count_name(name: str) -> bool:
     core = re.sub(r"[（(][^）)]*[）)]$", "", name or "").strip()
     if is_rate_name(core):
@@ -98,6 +100,7 @@ def is_count_name(name: str) -> bool:
                           "户数", "天数", "课时", "学时", "面积", "里程", "长度", "亩数", "吨数", "总量"))
 
 
+@lru_cache(maxsize=16384)
 def is_measurable_name(name: str) -> bool:
     """N01: the name says what is measured (a rate, a count, a time, a cost, a satisfaction…)."""
     return _any(name, RATE_SUFFIX + COUNT_WORDS + TIME_WORDS + COST_WORDS + SATISFACTION_WORDS + MEASURE_UNITS)
@@ -167,6 +170,11 @@ def expand_synonyms(text: str, work: bool = True) -> str:
 
 def foreign_domain_words(text: str, project_text: str) -> list[tuple[str, str]]:
     """(domain, word) pairs found in text whose domain the project's own text never mentions."""
+    return list(_foreign_domain_words(text or "", project_text or ""))
+
+
+@lru_cache(maxsize=16384)
+def _foreign_domain_words(text: str, project_text: str) -> tuple[tuple[str, str], ...]:
     hits: list[tuple[str, str]] = []
     for domain, vocab in domains().items():
         words = [w for w in vocab["words"] if w in text and w in _without_exclusions(text, w)]
@@ -175,4 +183,4 @@ def foreign_domain_words(text: str, project_text: str) -> list[tuple[str, str]]:
         licensed = any(t in project_text for t in vocab["words"] + vocab.get("triggers", []))
         if not licensed:
             hits.append((domain, words[0]))
-    return hits
+    return tuple(hits)

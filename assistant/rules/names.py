@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.lexicon import (
     COST_WORDS, ECO_WORDS, ECON_WORDS, PROCESS_BLACKLIST, TIME_WORDS, foreign_domain_words, has_any,
@@ -20,6 +21,7 @@ _VALUE_IN_NAME = re.compile(r"[≥≤＞＜=＝<>]|\d+(\.\d+)?\s*(%|％|个|次|
 _BRACKETS = (("（", "）"), ("(", ")"), ("《", "》"), ("【", "】"), ("“", "”"))
 
 
+@lru_cache(maxsize=16384)
 def _process_term(name: str) -> str | None:
     key = normalize_name(name)
     for term in PROCESS_BLACKLIST:
