@@ -214,7 +214,8 @@ def do_check(file):
 
     doc, problems = read_document(_path(file))
     report = check_document(doc, problems)
-    summary = [[p.code, p.name, round(p.score), p.sub_scores.errors, p.sub_scores.warnings] for p in report.projects]
+    summary = [[p.code, p.name, round(p.score), p.sub_scores.grade, p.sub_scores.verdict, p.sub_scores.errors,
+                p.sub_scores.warnings] for p in report.projects]
     findings = [[p.name] + row for p in report.projects for row in _findings_rows(p.findings)]
     note = f"### 文档得分 {report.score:.1f}（{len(report.projects)} 个项目）" + "".join(f"\n- 读取问题：{x}" for x in problems)
     return note, summary, findings
@@ -238,7 +239,8 @@ def do_rewrite(file, keep_good, progress=gr.Progress()):
     out = _tmpdir() / (source.stem + "_改写")
     files = [str(write_document(run.document, path, fmt)) for fmt, path in outputs_for(source, out)]
     files += [str(p) for p in write_reports(run, out)] + [str(facts_sheet_for(run, out))]
-    rows = [[p.code, p.name, round(p.before.score), round(p.after.score) if p.after else "失败", p.error]
+    rows = [[p.code, p.name, round(p.before.score), round(p.after.score) if p.after else "失败",
+             (p.after or p.before).sub_scores.grade, (p.after or p.before).sub_scores.verdict, p.error]
             for p in run.projects]
     after = sum((p.after or p.before).score for p in run.projects) / max(1, len(run.projects))
     note = f"### 改写完成：{len(run.projects)} 个项目，平均得分 {after:.1f}" + "".join(
@@ -351,7 +353,8 @@ def build_app() -> gr.Blocks:
                 rw_keep = gr.Checkbox(value=True, label="保留没有错误的指标")
                 rw_btn = gr.Button("开始改写", variant="primary", elem_id="rewrite-button")
                 rw_note = gr.Markdown(elem_id="rewrite-note")
-                rw_table = gr.Dataframe(headers=["项目编码", "项目名称", "改写前", "改写后", "说明"], interactive=False)
+                rw_table = gr.Dataframe(headers=["项目编码", "项目名称", "改写前", "改写后", "等级", "审核状态", "说明"],
+                                        interactive=False)
                 rw_files = gr.File(label="下载改写后的文档和报告", file_count="multiple", elem_id="rewrite-files")
                 rw_btn.click(do_rewrite, [rw_file, rw_keep], [rw_note, rw_table, rw_files], api_name="rewrite",
                              concurrency_id="batch", concurrency_limit=1)
@@ -366,7 +369,8 @@ def build_app() -> gr.Blocks:
                 ck_file = gr.File(label="上传文档", file_types=[".txt", ".docx", ".xlsx", ".json"], elem_id="check-upload")
                 ck_btn = gr.Button("检查", variant="primary", elem_id="check-button")
                 ck_note = gr.Markdown()
-                ck_summary = gr.Dataframe(headers=["项目编码", "项目名称", "得分", "错误", "警告"], interactive=False)
+                ck_summary = gr.Dataframe(headers=["项目编码", "项目名称", "得分", "等级", "审核状态", "错误", "警告"],
+                                          interactive=False)
                 ck_findings = gr.Dataframe(headers=["项目"] + FINDING_COLUMNS, interactive=False, wrap=True)
                 ck_btn.click(do_check, [ck_file], [ck_note, ck_summary, ck_findings], api_name="check",
                              concurrency_id="batch", concurrency_limit=2)
