@@ -15,12 +15,19 @@ MAX_TEXT = 4000
 # longest first, so 万平方米 wins over 平方米 and 人次 over 人
 _UNITS = sorted("""平方米 ㎡ 平米 亩 公顷 公里 千米 米 辆 台 套 部 个 所 座 处 条 场 场次 次 批次 批 期 班 人次 人 名 户 家 吨
 盏 株 只 头 块 册 件 项 篇 份 学时 课时 间 张 宗 起 路 根 眼 口 栋 幢 棵 羽 网点 点位 台套 门 期次 场馆 画幅 页 卷 件次
-家次 户次 台件 台次 车次 架次 例 份次 立方米 方 千瓦 千瓦时 册次 单 宗次 亩次 个次 所次""".split(),
+家次 户次 台件 台次 车次 架次 例 份次 立方米 方 千瓦 千瓦时 册次 单 宗次 亩次 个次 所次 具 顶 平方公里""".split(),
                 key=len, reverse=True)
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(?P<num>\d+(?:[.,，]\d+)*|[一二两三四五六七八九十百]{1,4})"
 _QTY_RE = re.compile(_NUM + r"\s*(?P<unit>万?(?:" + "|".join(map(re.escape, _UNITS)) + r"))")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
+# work verbs and joining words that bound the object a quantity counts (6部电梯进行改造 -> 电梯)
+_WORK_VERBS = ("新建 建设 完成 实施 开展 组织 举办 养护 维修 更换 购置 采购 配备 配置 改造 新增 保障 覆盖 培训 抽检 资助 发放 "
+               "安装 聘用 选派 服务 放映 处治 检测 治理 营造 修建 开发 安置 转运 处理 储备 提供 进行 涉及 管护 参加 接入 "
+               "满足 给予 补助 救助 慰问 筛查 接种 巡查 整治 提升 更新 建成 投放 收集 铺设 种植 栽植").split()
+_OBJECT_CUT = re.compile("|".join(_WORK_VERBS) + r"|[的和及并等与、]")
+_LEAD_WORDS = re.compile(r"^(?:为|对|在|共|约|全年|年度|全县|全区|全市|全镇|全乡|城区|累计)+")
+_MEASURE_ENDS = ("面积", "长度", "里程", "人数", "数量", "次数", "场次", "户数", "人次", "个数", "总量", "规模")
 
 
 def cn_number(text: str) -> float | None:
@@ -54,6 +61,28 @@ class Quantity:
     raw: str
     before: str
     after: str
+    lead: str = ""  # the longer runs of characters before and after the number, for the object noun
+    tail: str = ""
+
+    @property
+    def object(self) -> str:
+        """What the quantity counts: 1.1万名在校学生提供… -> 在校学生; 配备灭火器480具 -> 灭火器."""
+        after = _OBJECT_CUT.split(self.tail or self.after)[0]
+        if len(after) >= 2:
+            return after
+        run = self.lead or self.before
+        cuts = [m.span() for m in _OBJECT_CUT.finditer(run) if len(m.group(0)) > 1]
+        if cuts and cuts[-1][1] == len(run):  # 开展宫颈癌筛查8000人: the activity itself
+            noun = run[cuts[-2][1] if len(cuts) > 1 else 0:]
+        else:
+            noun = run[cuts[-1][1]:] if cuts else run
+        noun = _LEAD_WORDS.sub("", noun)
+        return noun if len(noun) >= 2 else ""
+
+    @property
+    def names_measure(self) -> bool:
+        """True when the object already names a measure (改造建筑面积18万平方米 -> 建筑面积)."""
+        return self.object.endswith(_MEASURE_ENDS)
 
     @property
     def base(self) -> tuple[float, str]:
@@ -87,10 +116,12 @@ def extract_quantities(text: str) -> list[Quantity]:
         number = cn_number(m.group("num"))
         if number is None or number == 0:
             continue
-        runs = _CJK.findall(text[max(0, start - 10):start])
+        runs = _CJK.findall(text[max(0, start - 16):start])
         before = runs[-1][-6:] if runs and text[start - 1:start] and _CJK.match(text[start - 1:start]) else ""
-        after_m = _CJK.match(text[end:end + 8])
-        out.append(Quantity(number, m.group("unit"), m.group(0), before, after_m.group(0)[:6] if after_m else ""))
+        after_m = _CJK.match(text[end:end + 16])
+        lead = runs[-1][-16:] if before else ""
+        after = after_m.group(0) if after_m else ""
+        out.append(Quantity(number, m.group("unit"), m.group(0), before, after[:6], lead, after))
     return out
 
 

@@ -160,3 +160,71 @@ def test_browser_every_tab_renders_chinese(app_url, tmp_path):
         page.click("#library-button")
         page.wait_for_function("() => document.body.innerText.includes('质量指标') || document.body.innerText.includes('数量指标')",
                                timeout=30_000)
+
+
+def _fitting(unit: str, question: str) -> str:
+    """A value that fits an open fact, judged from its unit and question as a user would."""
+    if unit == "%":
+        return "95"
+    if unit:
+        return "12" if "元" not in unit and unit not in ("公里", "米", "亩", "平方米", "吨") else "30"
+    if "哪一年" in question:
+        return "2026"
+    if "时限" in question:
+        return "2026年10月31日"
+    return "≥95%" if "指标值" in question else "按实施方案执行"
+
+
+@pytest.mark.browser
+def test_browser_answers_the_open_facts_form(app_url):
+    with browser_page() as page:
+        page.goto(app_url)
+        page.wait_for_selector("#brief-name textarea", timeout=60_000)
+        page.fill("#brief-name textarea", "城区公厕提质改造")
+        page.fill("#brief-purpose textarea", "对城区公厕进行提质改造，更新洁具和除臭设备")
+        page.fill("#brief-budget textarea", "240万元")
+        page.click("#draft-button")
+        page.wait_for_selector("#score h3", timeout=60_000)
+        page.wait_for_function("() => /待补充 \\d+ 项/.test(document.querySelector('#facts-note').innerText)",
+                               timeout=30_000)
+        count = int(re.search(r"待补充 (\d+) 项", page.inner_text("#facts-note")).group(1))
+        assert count > 0
+        before = int(re.search(r"得分 (\d+)", page.inner_text("#score")).group(1))
+        values = []
+        for i in range(count):
+            unit = page.locator(f'#facts [data-testid="cell-{i}-3"]').inner_text().strip()
+            question = page.locator(f'#facts [data-testid="cell-{i}-2"]').inner_text().strip()
+            values.append(_fitting(unit, question))
+            cell = page.locator(f'#facts [data-testid="cell-{i}-5"]')
+            cell.dblclick()
+            page.keyboard.press("Control+A")
+            page.keyboard.type(values[-1])
+            page.keyboard.press("Enter")
+        page.click("#facts-fill")
+        page.wait_for_function("() => document.querySelector('#facts-note').innerText.includes('待补充 0 项')",
+                               timeout=60_000)
+        table = page.inner_text("#table")
+        assert "{" not in table and "}" not in table
+        assert any(v in table for v in values)
+        after = int(re.search(r"得分 (\d+)", page.inner_text("#score")).group(1))
+        assert after >= before
+        assert "已填入" in page.inner_text("#facts-reply")
+
+
+def test_api_rewrite_facts_sheet_filled_gives_the_final_document(client, seed_path, tmp_path):
+    import openpyxl
+
+    note, rows, files = client.predict(handle_file(str(seed_path)), True, api_name="/rewrite")
+    sheet_path = next(f for f in files if f.endswith(".facts.xlsx"))
+    book = openpyxl.load_workbook(sheet_path)
+    ws = book.worksheets[0]
+    head = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        row[head.index("填写值")].value = _fitting(row[head.index("单位")].value or "", row[head.index("问题")].value)
+    filled = tmp_path / "filled.facts.xlsx"
+    book.save(filled)
+    note, final = client.predict([handle_file(f) for f in files], handle_file(str(filled)), api_name="/fill_rewritten")
+    assert "待补充 0 项" in note
+    doc, _ = read_document(final)
+    assert len(doc.projects) == 9
+    assert not any("{" in i.value for s in doc.projects for i in s.indicators)

@@ -13,7 +13,7 @@ import time
 
 from assistant.brief import Brief, Quantity
 from assistant.draft import Draft, Source, Trace, register
-from assistant.drafters.slots import SlotFiller
+from assistant.drafters.slots import SlotFiller, same_unit
 from assistant.lexicon import cjk_bigrams, expand_synonyms
 from assistant.models import Indicator, ProjectSheet
 from assistant.report import ProjectReport, check_project
@@ -21,6 +21,7 @@ from assistant.settings import Settings
 from assistant.taxonomy import QUANTITY, level1_for
 
 MAX_QUANTITY_ROWS = 4
+MAX_STATED_ROWS = 7  # count rows a brief's stated quantities may reach
 _UNIT_NOUN = {"公里": "里程", "米": "长度", "亩": "面积", "平方米": "面积", "公顷": "面积", "人次": "人次", "人": "人数",
               "名": "人数", "户": "户数", "场": "场次", "次": "次数", "批次": "批次", "期": "期数", "吨": "数量"}
 _VERBS = re.compile(r"^(新建|建设|完成|实施|开展|组织|举办|养护|维修|更换|购置|采购|配备|改造|新增|保障|覆盖|培训|抽检|资助|发放|为|对|在|共|约|全年|年度)+")
@@ -95,14 +96,41 @@ def _readable(value: str) -> str:
 
 
 def _quantity_row(q: Quantity, brief: Brief, layout: str) -> Indicator:
-    noun = _VERBS.sub("", q.after or q.before) or brief.name
-    number, unit = q.base
-    name = f"{noun}{_UNIT_NOUN.get(unit, '数量')}"
-    if unit in ("部", "台", "套", "辆", "个", "座", "所", "处", "条", "盏", "株", "只", "头", "间", "张", "块", "件", "项") and q.after:
-        name = f"{q.after}数量"
+    """A 数量指标 for a stated quantity, named after what it counts (6部电梯 -> 电梯数量, 1.1万名在校学生 -> 在校学生人数)."""
+    unit = q.base[1]
+    noun = q.object or _VERBS.sub("", brief.name)
+    name = noun if q.names_measure else f"{noun}{_UNIT_NOUN.get(unit, '数量')}"
     return Indicator(level1=level1_for(QUANTITY, layout) or "产出指标", level2=QUANTITY, name=name,
-                     description=f"按项目实施方案完成的{noun}{_UNIT_NOUN.get(unit, '数量')}，以验收资料和工作台账为准",
+                     description=f"按项目实施方案完成的{name}，以验收资料和工作台账为准",
                      value=f"={q.raw}", basis=f"计划标准：{brief.name}实施方案及年度工作计划")
+
+
+def _open_row_for(q: Quantity, rows: list[Indicator], open_rows: list[int], crowded: bool) -> int | None:
+    """The unfilled 数量 row a stated quantity answers: same unit, most words shared with what it counts; when the
+    table already has enough count rows, the unfilled row the brief says least about."""
+    def shared(i: int) -> int:
+        return len(cjk_bigrams(rows[i].name) & cjk_bigrams(q.object + q.context))
+
+    same = [i for i in open_rows if same_unit(rows[i].parsed_value.unit or "", q.base[1])]
+    if same:
+        return max(same, key=lambda i: (shared(i), -i))
+    if crowded and open_rows:
+        return min(open_rows, key=lambda i: (shared(i), -i))
+    return None
+
+
+_MEASURE_GRAMS = {"数量", "人数", "面积", "长度", "次数", "场次", "户数", "人次", "完成", "年度", "项目", "全年", "累计"}
+
+
+def _without_unasked_counts(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
+    """A brief that states its quantities names its outputs: a blank 数量 row about something it never mentions is
+    another project's output, left out rather than asked (when at least two stated counts remain)."""
+    counts = [i for i, r in enumerate(rows) if r.level2 == QUANTITY]
+    if sum("{" not in rows[i].value for i in counts) < 2:
+        return rows
+    words = cjk_bigrams(f"{brief.name} {brief.purpose}") - _MEASURE_GRAMS
+    drop = {i for i in counts if "{" in rows[i].value and not (cjk_bigrams(rows[i].name) - _MEASURE_GRAMS) & words}
+    return [r for i, r in enumerate(rows) if i not in drop]
 
 
 class ExemplarDrafter:
@@ -149,22 +177,17 @@ class ExemplarDrafter:
         return Draft.from_report(report, sources, trace, notes)
 
     def _add_stated_quantities(self, brief: Brief, rows: list[Indicator], filler: SlotFiller) -> list[Indicator]:
-        """Every quantity the user stated appears in a 数量指标."""
+        """Every quantity the user stated appears in the 数量指标 that measures it, never as a stray blank."""
         stated = [q for i, q in enumerate(filler.quantities) if i not in filler.used]
-        count_rows = [i for i, r in enumerate(rows) if r.level2 == QUANTITY]
         for q in stated:
-            if len(count_rows) >= MAX_QUANTITY_ROWS + 1:
-                break
-            new = _quantity_row(q, brief, brief.layout)
-            # replace an unfilled 数量 placeholder of the same unit, else insert after the last 数量 row
-            target = next((i for i in count_rows if "{N" in rows[i].value and rows[i].parsed_value.unit == q.base[1]), None)
+            count_rows = [i for i, r in enumerate(rows) if r.level2 == QUANTITY]
+            open_rows = [i for i in count_rows if "{" in rows[i].value]
+            target = _open_row_for(q, rows, open_rows, crowded=len(count_rows) > MAX_QUANTITY_ROWS)
             if target is not None:
-                rows[target] = new
-            else:
-                at = (count_rows[-1] + 1) if count_rows else 0
-                rows.insert(at, new)
-                count_rows = [i for i, r in enumerate(rows) if r.level2 == QUANTITY]
-        return rows
+                rows[target] = _quantity_row(q, brief, brief.layout)
+            elif len(count_rows) < MAX_STATED_ROWS:
+                rows.insert((count_rows[-1] + 1) if count_rows else 0, _quantity_row(q, brief, brief.layout))
+        return _without_unasked_counts(brief, rows) if filler.quantities else rows
 
     @staticmethod
     def _checked_without_clashes(sheet: ProjectSheet) -> ProjectReport:

@@ -20,9 +20,23 @@ def _bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
+_SAME_UNIT = {"㎡": "平方米", "平米": "平方米", "千米": "公里", "名": "人", "位": "人"}
+
+
 def _base_unit(unit: str) -> str:
     u = unit.split("/")[0].split("·")[0]
-    return {"㎡": "平方米", "平米": "平方米", "千米": "公里"}.get(u, u)
+    return _SAME_UNIT.get(u, u)
+
+
+def same_unit(a: str, b: str) -> bool:
+    """Units that count the same thing: 名 and 人, ㎡ and 平方米."""
+    return _SAME_UNIT.get(a, a) == _SAME_UNIT.get(b, b)
+
+
+def unit_cost_label(unit: str) -> str:
+    """The question a unit cost the brief cannot answer asks: 元/亩 -> 每亩成本."""
+    per = unit.partition("/")[2] or "单位"
+    return f"每{per}成本"
 
 
 @dataclass
@@ -56,15 +70,20 @@ class SlotFiller:
         if label and label in self.bound:
             return self.bound[label]
         want = _base_unit(unit)
-        candidates = [(i, q) for i, q in enumerate(self.quantities) if q.base[1] == want]
+        candidates = [(i, q) for i, q in enumerate(self.quantities) if same_unit(q.base[1], want)]
         if not candidates:
             return None
         if not reuse:  # a stated quantity answers one question only
             candidates = [(i, q) for i, q in candidates if i not in self.used]
             if not candidates:
                 return None
-        scored = sorted(candidates, key=lambda c: (-len(_bigrams(label) & _bigrams(c[1].context)), c[0]))
+        def shared(q: Quantity) -> int:
+            return len(_bigrams(label) & _bigrams(q.context + q.object))
+
+        scored = sorted(candidates, key=lambda c: (-shared(c[1]), c[0]))
         i, q = scored[0]
+        if label and q.object and not shared(q):  # a number goes only where it measures the same thing
+            return None
         self.used.add(i)
         if label:
             self.bound[label] = q
@@ -73,7 +92,7 @@ class SlotFiller:
     def quantity_text(self, q: Quantity, slot_unit: str) -> str:
         """The stated quantity in the slot's unit, keeping 万 as the user wrote it (2万亩)."""
         base_number, base_unit = q.base
-        if q.unit.startswith("万") and slot_unit == base_unit:
+        if q.unit.startswith("万") and same_unit(slot_unit, base_unit):
             return f"{_fmt(q.number)}万{slot_unit}"
         return f"{_fmt(base_number)}{slot_unit}"
 
@@ -109,6 +128,8 @@ class SlotFiller:
                         per /= 10000
                     if money in ("元", "万元"):
                         return f"{_fmt(per)}{unit}"
+            if kind == "UNIT_COST":  # never shown raw: it becomes a question the user can answer
+                return "{X:" + unit_cost_label(unit) + "}" + unit
             return m.group(0)
 
         return SLOT_RE.sub(one, text)
