@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from assistant.errors import EndpointError, LLMError
+from assistant.errors import ConfigError, EndpointError, LLMError, ZhibiaoError
 
 
 class Breaker:
@@ -69,7 +69,13 @@ class Guarded:
 
 def prepared(drafter: Any) -> Guarded:
     """The drafter ready for a worker pool: its store created once here, its model calls behind a breaker."""
-    getattr(drafter, "store", None)  # one store per process, made before the threads race for it
+    try:
+        getattr(drafter, "store", None)  # one store per process, made before the threads race for it
+    except ZhibiaoError:
+        raise
+    except Exception as exc:  # chromadb's own errors, e.g. another process rebuilding the same index
+        raise ConfigError(f"无法打开指标库：{type(exc).__name__}: {str(exc)[:200]}（若另一个 zhibiao 进程正在重建同一 "
+                          "ZHIBIAO_HOME 下的指标库，请待其完成后重试）") from exc
     settings = getattr(drafter, "settings", None)
     if settings is None:
         from assistant.settings import load_settings

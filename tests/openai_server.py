@@ -234,11 +234,14 @@ class ScriptedServer:
 
     @staticmethod
     def _raw(h, status: int, data: bytes, ctype: str) -> None:
-        h.send_response(status)
-        h.send_header("Content-Type", ctype)
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.write(data)
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", ctype)
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (its timeout) before the answer
+            pass
 
 
 def main() -> None:

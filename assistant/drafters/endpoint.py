@@ -109,10 +109,10 @@ class Endpoint:
                 msg = self.llm.invoke(messages, extra_body=request_options(method, schema, "SheetReply"),
                                       timeout=timeout)
             except (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError) as exc:
-                wait = self._wait(exc, retries, deadline)
-                if wait is None:
+                wait = self._wait(exc, retries)
+                if wait is None or wait >= deadline.remaining() - 0.5:
                     error = self._translate(exc, retries, timeout)
-                    if retries < self.settings.max_retries and deadline.remaining() < MAX_WAIT:
+                    if wait is not None:
                         error = DeadlineError(f"{error}；起草的总时限 {deadline.seconds:g} 秒（ZHIBIAO_DEADLINE）已不够再试一次")
                     raise error from exc
                 trace.events.append(f"{method}: {type(exc).__name__}, retry {retries + 1} in {wait:.1f}s")
@@ -126,15 +126,14 @@ class Endpoint:
                                     f"{type(exc).__name__}: {self.short(exc)}") from exc
             return self._reply(msg, trace)
 
-    def _wait(self, exc: Exception, retries: int, deadline: Deadline) -> float | None:
-        """Seconds to wait before the next retry, or None when no retry should (or can) be made."""
+    def _wait(self, exc: Exception, retries: int) -> float | None:
+        """Seconds to wait before the next retry, or None when no retry should be made (retries used up, or the
+        server asks for a longer wait than MAX_WAIT)."""
         if retries >= self.settings.max_retries:
             return None
         after = _retry_after(exc)
         wait = after if after is not None else min(8.0, 0.5 * 2 ** retries) * (1 + random.random() / 4)
-        if wait > MAX_WAIT or wait >= deadline.remaining() - 0.5:
-            return None
-        return wait
+        return None if wait > MAX_WAIT else wait
 
     def _translate(self, exc: Exception, retries: int, timeout: float) -> EndpointError:
         """The typed Chinese error for what the endpoint did, saying how many retries were really made."""

@@ -178,8 +178,9 @@ class LLMDrafter:
 
     # -- the loop ---------------------------------------------------------------------------------
     def draft(self, brief: Brief) -> Draft:
-        start, deadline = time.perf_counter(), Deadline(self.settings.deadline)
+        start = time.perf_counter()
         exemplar_text, sources = self.exemplars(brief)
+        deadline = Deadline(self.settings.deadline)  # the model's time budget; local retrieval is not counted
         base = self.messages(brief, exemplar_text)
         return self._loop(brief, base, sources, start, deadline)
 
@@ -233,8 +234,9 @@ class LLMDrafter:
 
     def rewrite(self, brief: Brief, legacy: ProjectSheet, findings: list[Finding]) -> Draft:
         """Rewrite a legacy table: the model sees every legacy row with the rules it broke (prompts/rewrite.md)."""
-        start, deadline = time.perf_counter(), Deadline(self.settings.deadline)
+        start = time.perf_counter()
         exemplar_text, sources = self.exemplars(brief)
+        deadline = Deadline(self.settings.deadline)  # the model's time budget; local retrieval is not counted
         by_row: dict[int, list[str]] = {}
         for f in findings:
             if f.index is not None and f.severity in ("error", "warning"):
@@ -266,8 +268,9 @@ class LLMDrafter:
 
     def stream(self, brief: Brief) -> Iterator[str | Draft]:
         """Yield the model's text as it arrives, then the validated Draft (a defective reply is repaired from)."""
-        start, deadline = time.perf_counter(), Deadline(self.settings.deadline)
+        start = time.perf_counter()
         exemplar_text, sources = self.exemplars(brief)
+        deadline = Deadline(self.settings.deadline)  # the model's time budget; local retrieval is not counted
         base = self.messages(brief, exemplar_text)
         trace = Trace(drafter=self.name, method="stream", attempts=0)
         text = ""
