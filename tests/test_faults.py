@@ -160,3 +160,16 @@ def test_summary_cuts_long_names(tmp_path, small):
     console = _console()
     _summary(console, tmp_path / ("长" * 80 + ".txt"), run, ["问" * 100_000] * 50, [tmp_path / "x.docx"])
     assert len(console.file.getvalue()) < 5000
+
+
+def test_a_directory_in_place_of_an_output_leaves_no_partial_set(tmp_path, small, drafter, capsys):
+    from assistant.cli_rewrite import planned_outputs
+
+    src = write_document(small, tmp_path / "in.txt")
+    out = tmp_path / "out" / "new"
+    (tmp_path / "out" / "new.report.md").mkdir(parents=True)  # one target is a folder
+    with pytest.raises(OSError):
+        _rewrite(src, out, drafter)
+    present = [p for p in planned_outputs(src, out) if p.is_file() and not p.name.endswith(".checkpoint.jsonl")]
+    assert present == [], "nothing of the set is in place (the checkpoint stays, for --resume)"
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]

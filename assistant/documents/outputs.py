@@ -75,13 +75,14 @@ class Staging:
 
     def commit(self) -> list[Path]:
         """Move every staged file to its final name; returns the final paths."""
+        staged = sorted(self.dir.iterdir())
+        for item in staged:  # every target is checked before the first one is replaced
+            if (self.target_dir / item.name).is_dir():
+                raise IsADirectoryError(errno.EISDIR, "目标是一个文件夹", str(self.target_dir / item.name))
         done = []
-        for staged in sorted(self.dir.iterdir()):
-            final = self.target_dir / staged.name
-            if final.is_dir():
-                raise IsADirectoryError(errno.EISDIR, "目标是一个文件夹", str(final))
-            os.replace(staged, final)
-            done.append(final)
+        for item in staged:
+            os.replace(item, self.target_dir / item.name)
+            done.append(self.target_dir / item.name)
         return done
 
     def __exit__(self, *exc) -> None:
