@@ -308,7 +308,8 @@ def run(cases: int, seed: int, modes: list[str], work: Path, timeout: float, mem
     rng = random.Random(seed)
     inputs = work / "inputs"
     inputs.mkdir(exist_ok=True)
-    env = {**os.environ, "ZHIBIAO_HOME": str(work / "home"), "ZHIBIAO_EMBEDDING": os.environ.get("ZHIBIAO_EMBEDDING", "ngram")}
+    env = {**os.environ, "ZHIBIAO_HOME": str(work / "home"),
+           "ZHIBIAO_EMBEDDING": os.environ.get("ZHIBIAO_EMBEDDING", "ngram")}
     env = {k: v for k, v in env.items() if not k.startswith(("OPENAI_", "ZHIBIAO_API", "ZHIBIAO_BASE"))}
     pool = Worker(mem_mb, env)
     tally = {m: Counter() for m in modes}
@@ -333,7 +334,8 @@ def run(cases: int, seed: int, modes: list[str], work: Path, timeout: float, mem
             if outcome == "error":
                 messages[re.sub(r"文件 \S+|\d+", "", result["stderr"].strip())[:48]] += 1
             if outcome not in ("result", "error"):
-                failures.append({"case": name, "mode": mode, "outcome": outcome, "detail": result.get("stderr", "")[-600:]})
+                failures.append({"case": name, "mode": mode, "outcome": outcome,
+                                 "detail": result.get("stderr", "")[-600:]})
                 with open(work / "failures.jsonl", "a", encoding="utf-8") as log:
                     log.write(json.dumps(failures[-1], ensure_ascii=False) + "\n")
                 keep = work / "failed-inputs"

@@ -47,7 +47,8 @@ def render(path: Path, work: Path, page: int) -> Path:
                     "--outdir", str(work), str(path)], check=True, capture_output=True, timeout=300)
     pdf = work / (path.stem + ".pdf")
     prefix = work / f"{path.stem}-{path.suffix.lstrip('.')}"
-    subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", str(page), "-l", str(page), "-singlefile", str(pdf), str(prefix)],
+    subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+                    str(prefix)],
                    check=True, timeout=120)
     return prefix.with_suffix(".png")
 

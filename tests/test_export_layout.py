@@ -50,7 +50,8 @@ def test_docx_merges_level_cells_and_fills_the_header_rows(tmp_path, doc):
     spans = level_spans(rows)
     assert spans, "the seed's first table has repeated 一级指标"
     tcs = indicators._tbl.xpath(".//w:tc")
-    restarts = [tc for tc in tcs if tc.tcPr is not None and tc.tcPr.vMerge is not None and tc.tcPr.vMerge.val == "restart"]
+    restarts = [tc for tc in tcs
+                if tc.tcPr is not None and tc.tcPr.vMerge is not None and tc.tcPr.vMerge.val == "restart"]
     assert len(restarts) == len(spans)
     assert indicators.rows[0]._tr.trPr.xpath("./w:tblHeader"), "the header row repeats on each page"
     again, _ = read_document(tmp_path / "a.docx")
@@ -79,7 +80,8 @@ def test_xlsx_has_borders_a_bold_merged_title_wrapping_and_fitted_widths(tmp_pat
     assert all(ws.cell(header, c).font.b for c in range(1, 7))
     widths = [ws.column_dimensions[x].width for x in "ABCDEF"]
     assert all(10 <= w <= 44 for w in widths)
-    longest = max(range(6), key=lambda c: max(len(str(ws.cell(r, c + 1).value or "")) for r in range(header, ws.max_row + 1)))
+    lengths = [max(len(str(ws.cell(r, c + 1).value or "")) for r in range(header, ws.max_row + 1)) for c in range(6)]
+    longest = lengths.index(max(lengths))
     assert widths[longest] == max(widths)
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
     merged_a = [r for r in ws.merged_cells.ranges if r.min_col == 1 and r.min_row > header]
