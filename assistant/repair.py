@@ -11,8 +11,10 @@ from assistant.rules.base import Finding
 from assistant.taxonomy import level1_for
 from assistant.values import ParsedValue
 
-# errors that mean the row measures nothing or the wrong thing: such a row is replaced, not repaired
-REPLACE_RULES = frozenset({"N02", "N04", "V01", "V03", "V06", "V07", "V12", "V14", "V15", "V20", "C01", "N08", "N05"})
+# an error means the row measures nothing or the wrong thing, and the row is replaced, not repaired
+# (every error but these three, which completing the row repairs: a foreign 解释 or 依据 is rewritten, and the
+# 一级 is set from the 二级)
+REPAIRABLE_ERRORS = frozenset({"D03", "B06", "S04"})
 # the unit a count name implies when its value was printed as a bare number (接受业务培训人数 200 -> =200人)
 _NAME_UNITS = (("人次", "人次"), ("人数", "人"), ("户数", "户"), ("次数", "次"), ("场次", "场"), ("天数", "天"),
                ("个数", "个"), ("件数", "件"), ("台数", "台"), ("辆数", "辆"), ("课时", "课时"), ("学时", "学时"))
@@ -39,7 +41,7 @@ def must_replace(ind: Indicator, findings: list[Finding]) -> bool:
     """True when the row's value is no fact or an error says it measures the wrong thing."""
     if not is_fact(ind.parsed_value) and implied_unit(ind) is None:
         return True
-    return any(f.severity == "error" and f.rule in REPLACE_RULES for f in findings)
+    return any(f.severity == "error" and f.rule not in REPAIRABLE_ERRORS for f in findings)
 
 
 def _with_year(ind: Indicator, year: int | None) -> str:
