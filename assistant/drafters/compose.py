@@ -1,0 +1,213 @@
+"""Composing a table when no library type fits: an archetype chosen from what the money does (assistant/data/
+archetypes.json), its rows naming the brief's own object, plus single library indicators per 二级 whose objects are
+all the brief's own. Nothing from another project type's objects enters the table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from assistant.brief import Brief
+from assistant.drafters.fit import _FUND_SUFFIX, GENERIC, _found, _tokens, library_texts
+from assistant.drafters.slots import SlotFiller
+from assistant.lexicon import jaccard
+from assistant.models import Indicator
+from assistant.taxonomy import convert_level2, level1_for
+
+MAX_RETRIEVED_PER_LEVEL2 = 1
+_COUNT_UNITS = ("座", "个", "处", "所", "台", "部", "套", "辆", "条", "盏", "间", "家", "人", "户", "名", "批次", "场",
+                "期", "件", "项", "只", "头", "块", "站", "栋", "批", "次", "人次", "户次", "家次")
+_PERSON_UNITS = {"名": "人"}
+# one-character words that end an object's name (增强站, 文化馆)
+_HEAD_NOUNS = set("站馆院所室厂场库点桥厕楼房亭园台塔网线港码仓")
+_HEAD_WORDS = {"设施", "设备", "系统", "平台", "场所", "站点", "中心", "网点"}  # generic, but the head of an object
+# tokens of an indicator name that say how it is measured, not what it measures
+_MEASURE = re.compile(r"(率|度|数|量|次数|时间|时限|时长|成本|单价|标准|金额|费|价|额|期|天数|年限|事故|人次|场次|批次)$")
+
+
+@dataclass
+class Composition:
+    """A composed set of rows with what the user must be told about them."""
+
+    archetype: dict
+    obj: str
+    rows: list[Indicator]
+    composed: list[str] = field(default_factory=list)  # names of rows built from the archetype
+    retrieved: list[tuple[str, str, str]] = field(default_factory=list)  # (row name, set id, set name)
+
+
+@lru_cache(maxsize=1)
+def archetypes() -> list[dict]:
+    """The archetypes of assistant/data/archetypes.json."""
+    data = resources.files("assistant.data").joinpath("archetypes.json").read_text(encoding="utf-8")
+    return json.loads(data)["archetypes"]
+
+
+def _trigger_words() -> set[str]:
+    return {t for a in archetypes() for t in a["triggers"]}
+
+
+def choose_archetype(brief: Brief) -> dict:
+    """The archetype for what the money does: trigger words in the name count three times those in the purpose."""
+    def score(a: dict) -> tuple[int, int]:
+        in_name = sum(t in brief.name for t in a["triggers"])
+        in_rest = sum(t in f"{brief.purpose} {brief.goal}" for t in a["triggers"])
+        # Chinese names are head-final: in 人才公寓运营补贴 the money is a 补贴, so the last trigger decides
+        last = max((brief.name.rfind(t) + len(t) for t in a["triggers"] if t in brief.name), default=-1)
+        return (last, in_rest) if last >= 0 else (-1, in_rest)
+
+    best = max(archetypes(), key=score)
+    return best if score(best) > (-1, 0) else next(a for a in archetypes() if a["id"] == "operation")
+
+
+def object_phrase(brief: Brief) -> str:
+    """The brief's own object as a phrase: the longest run of object words in the name (else the purpose)."""
+    triggers = _trigger_words()
+    stop = GENERIC | triggers
+    for text in (brief.name, brief.purpose):
+        text = re.sub(r"\d{4}(?:—|-|－|至)?(?:\d{4})?年(?:度)?|[（(][^）)]*[）)]", "", text)
+        from retrieval.bm25 import _jieba
+
+        runs, current, pending = [], [], []
+        for tok in _jieba().lcut(text, HMM=True):
+            tok = _strip_suffix(tok, stop)
+            if (re.match(r"^[\u4e00-\u9fff]{2,}$", tok) and tok not in stop) or (current and tok in _HEAD_NOUNS | _HEAD_WORDS):
+                current += pending + [tok]
+                pending = []
+            elif current and tok in GENERIC and tok not in triggers and len(pending) < 1:
+                pending.append(tok)  # 邮政普遍服务网点: a generic word inside an object's name stays
+            else:
+                if current:
+                    runs.append("".join(current))
+                current, pending = [], []
+        if current:
+            runs.append("".join(current))
+        if runs:
+            return max(runs, key=len)
+    return brief.name
+
+
+def _strip_suffix(tok: str, stop: set[str]) -> str:
+    """A word without a trailing fund or action word (人才公寓运营补贴 -> 人才公寓, 办案经费 -> 办案)."""
+    tok = _FUND_SUFFIX.sub("", tok) if len(tok) > 2 else tok
+    for word in sorted(stop, key=len, reverse=True):
+        if len(word) >= 2 and tok.endswith(word) and len(tok) - len(word) >= 2:
+            return _strip_suffix(tok[: -len(word)], stop)
+    return tok
+
+
+def _unit(brief: Brief, archetype: dict) -> str:
+    """The unit the brief states its main count in, else the archetype's default."""
+    for q in brief.quantities():
+        unit = q.base[1]
+        if unit in _COUNT_UNITS:
+            return _PERSON_UNITS.get(unit, unit)
+    return archetype["default_unit"]
+
+
+def _act(brief: Brief) -> str:
+    for verb in ("改造", "修缮", "加固", "整治", "新建", "建设"):
+        if verb in brief.name or verb in brief.purpose:
+            return "建设" if verb == "新建" else verb
+    return "建设改造"
+
+
+def archetype_rows(brief: Brief, archetype: dict, obj: str, filler: SlotFiller) -> list[Indicator]:
+    """The archetype's rows in the brief's layout, naming the brief's object, with the slots the brief fills."""
+    unit, act = _unit(brief, archetype), _act(brief)
+    out = []
+    for row in archetype["rows"]:
+        level2 = convert_level2(row["level2"], brief.layout)
+        if level2 is None:
+            continue
+        text = {k: row[k].replace("建设改造", act).replace("{OBJ}", obj).replace("{PROJECT}", brief.name)
+                .replace("{UNIT}", unit) for k in ("name", "description", "value", "basis")}
+        out.append(Indicator(level1=level1_for(level2, brief.layout) or "", level2=level2, name=text["name"],
+                             description=filler.fill(text["description"]), value=filler.fill(text["value"]),
+                             basis=filler.fill(text["basis"])))
+    return out
+
+
+@lru_cache(maxsize=4)
+def _distinctive(key: int) -> frozenset[str]:
+    from retrieval.library import load_library
+
+    from collections import Counter
+
+    sets = load_library()
+    owners = Counter(k for s in sets for k in set(s.keywords))
+    texts = list(library_texts().values())
+    # a keyword of one type only, and named by at most two types' rows: an object, not shared vocabulary (工单, 公示)
+    return frozenset(k for k, n in owners.items() if n == 1 and len(k) >= 2 and k not in GENERIC
+                     and sum(any(k in part for part in t) for t in texts) <= 2)
+
+
+def foreign_words(text: str, brief_text: str) -> list[str]:
+    """Words that belong to one other project type (its own keywords) found in text and not in the brief."""
+    from retrieval.library import load_library
+
+    words = _distinctive(len(load_library()))
+    return sorted(w for w in words if w in text and w not in brief_text)
+
+
+def own_objects_only(name: str, brief_text: str) -> bool:
+    """True when every object word of an indicator name is the brief's own (and there is at least one)."""
+    objects = [t for t in _tokens(name) if not _MEASURE.search(t) or len(t) > 3]
+    objects = [t for t in objects if t not in GENERIC]
+    return bool(objects) and all(_found(t, brief_text) for t in objects)
+
+
+def retrieved_rows(brief: Brief, store, level2s: list[str], have: list[Indicator],
+                   filler: SlotFiller) -> list[tuple[Indicator, str, str]]:
+    """Single library indicators per 二级 whose objects are all the brief's own, with their set id and name."""
+    brief_text = " ".join(x for x in (brief.name, brief.purpose, brief.goal) if x)
+    picked: list[tuple[Indicator, str, str]] = []
+    names = [r.name for r in have]
+    for level2 in level2s:
+        lib_level2 = "成本指标" if "成本" in level2 else level2
+        taken = 0
+        for hit in store.search_indicators(brief.text, k=12, level2=lib_level2, layout=brief.layout):
+            m = hit.metadata
+            row_text = f"{m.get('name', '')}{m.get('description', '')}{m.get('basis', '')}"
+            if taken >= MAX_RETRIEVED_PER_LEVEL2 or "{" in m.get("name", ""):
+                break
+            if not own_objects_only(m.get("name", ""), brief_text) or foreign_words(row_text, brief_text):
+                continue
+            if any(jaccard(m.get("name", ""), n) > 0.5 for n in names):
+                continue
+            ind = Indicator(level1=level1_for(level2, brief.layout) or "", level2=level2, name=m["name"],
+                            description=filler.fill(m.get("description", "")), value=filler.fill(m.get("value", "")),
+                            basis=filler.fill(m.get("basis", "")))
+            picked.append((ind, m.get("set_id", ""), m.get("set_name", "")))
+            names.append(ind.name)
+            taken += 1
+    return picked
+
+
+def compose(brief: Brief, store, filler: SlotFiller) -> Composition:
+    """The composed table for a brief no library type fits."""
+    archetype = choose_archetype(brief)
+    obj = object_phrase(brief)
+    rows = archetype_rows(brief, archetype, obj, filler)
+    level2s = list(dict.fromkeys(r.level2 for r in rows))
+    extra = retrieved_rows(brief, store, level2s, rows, filler) if store is not None else []
+    for ind, _, _ in extra:  # after the last archetype row of the same 二级
+        at = max(i for i, r in enumerate(rows) if r.level2 == ind.level2) + 1
+        rows.insert(at, ind)
+    return Composition(archetype, obj, rows, composed=[r.name for r in rows if r.name not in {e[0].name for e in extra}],
+                       retrieved=[(e[0].name, e[1], e[2]) for e in extra])
+
+
+def composition_note(brief: Brief, comp: Composition, nearest: str, fit_score: float) -> str:
+    """What the user is told about a composed draft, in Chinese."""
+    note = (f"示范指标库中没有与“{brief.name}”对象相符的项目类型（最接近的“{nearest}”对象吻合度仅{fit_score:.0%}），"
+            f"因此未套用其他项目的指标：其中{len(comp.composed)}行按“{comp.archetype['name']}”类通用框架组合起草，"
+            f"以“{comp.obj}”为对象，请逐项核对口径和目标值")
+    if comp.retrieved:
+        names = "、".join(f"“{n}”（取自“{s}”）" for n, _, s in comp.retrieved)
+        note += f"；另有{len(comp.retrieved)}行取自示范库中对象相同的单项指标：{names}"
+    return note + "。"

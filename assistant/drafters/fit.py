@@ -1,0 +1,157 @@
+"""Does a project type fit a project? The project's objects (nouns of its name, purpose and goal) against the
+objects the type's rows measure, each object weighted by how few types name it, so shared generic words
+(改造, 安全, 服务, 建设) decide nothing.
+
+Calibrated on labelled pairs (eval/fit_calibration.py): the labelled retrieval queries with their own type (fits),
+the same queries against the best other type with their own type left out (does not fit), and the briefs of
+eval/cases/novel.jsonl (types the library does not have).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.brief import Brief
+
+# a type fits when this share of the project's object weight is found in the type's rows (see module docstring)
+FIT_THRESHOLD = 0.4
+NAME_WEIGHT = 2.0
+NAME_THRESHOLD = 0.4
+# words that say what the money does, where or for whom in general, not which object: never an object
+GENERIC = frozenset("""
+项目 工作 经费 资金 费用 支出 专项 补助 补贴 奖补 奖励 专项资金 工作经费 业务费 运行费 运维费 维护费 保障金
+建设 新建 改建 扩建 改造 提升 提质 更新 更新改造 升级 维修 维护 修缮 养护 运行 运营 运维 保障 管理 服务 购买 购置 采购
+配备 实施 开展 组织 推进 完成 落实 加强 提高 规范 支持 用于 及时 日常 定期 全面 综合 相关 基本 重点 一般 专业 标准
+安全 质量 能力 水平 体系 机制 制度 工程 设施 设备 系统 平台 场所 站点 中心 单位 部门 机构 人员 对象 群众 居民 市民
+城区 城市 城镇 城乡 农村 乡镇 乡村 街道 社区 全县 全区 全市 全省 县级 市级 区级 省级 本级 县 区 市 镇 乡 村 机关 政府
+年度 全年 当年 本年 年 月 日 每年 每月 工作日 计划 方案 任务 目标 情况 要求 规定 工作量 数量 次数 人数
+惠民 民生 公共 公益 基础 示范 试点 创建 改革 发展 建立 健全 确保 保证 提供 办理 处理 处置 监督 检查 考核 评估
+以上 以下 涉及 进行 惠及 正常 有效 其他 各类 老旧 一体化 市场化 常态化 规范化 标准化 全额 足额 按时 按月 按期 达到
+中央财政 省级财政 财政 上级 本地 辖区 地方 所属 下属 直属 全体 所有 部分 主要 重要 各项 相关工作 二期 一期 三期
+""".split())
+_CJK = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+# place and department names (城关镇, 开平区, 民政局) and counted amounts (万亩, 一台) are not objects
+_NOT_OBJECT = re.compile(r"^(.{1,3}[省市县区镇乡村]|.{1,4}[局委办厅部]|[一二两三四五六七八九十百千万几]+.?)$")
+_FUND_SUFFIX = re.compile(r"(专项经费|工作经费|经费|资金|费用|服务费|补助费|费)$")
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How well one type fits one project: the share of the project's object weight found in the type."""
+
+    set_id: str
+    score: float
+    matched: tuple[str, ...]
+    missing: tuple[str, ...]
+    name_score: float = 1.0  # the same share over the objects of the project name alone
+
+    @property
+    def fits(self) -> bool:
+        return not self.missing or (self.score >= FIT_THRESHOLD and self.name_score >= NAME_THRESHOLD)
+
+
+def _tokens(text: str) -> list[str]:
+    from retrieval.bm25 import _jieba
+
+    out = []
+    for tok in _jieba().lcut(text or "", HMM=True):
+        tok = _FUND_SUFFIX.sub("", tok) if len(tok) > 2 else tok
+        if _CJK.match(tok) and tok not in GENERIC and not _NOT_OBJECT.match(tok):
+            out.append(tok)
+    return out
+
+
+# where in a type an object is found: what the type is about, what its rows are named, what their 解释 mention
+TIERS = (1.0, 0.75, 0.4)
+
+
+def type_text(exemplar) -> tuple[str, str, str]:
+    """What a type's rows measure, in three tiers: name/keywords/purposes, indicator names, indicator 解释."""
+    head = " ".join([exemplar.name, " ".join(exemplar.keywords), " ".join(exemplar.purposes)])
+    return head, " ".join(i.name for i in exemplar.indicators), " ".join(i.description for i in exemplar.indicators)
+
+
+@lru_cache(maxsize=4)
+def _index(key: tuple[str, ...]) -> dict[str, tuple[str, str, str]]:
+    from retrieval.library import load_library
+
+    return {s.id: type_text(s) for s in load_library() if s.id in set(key)}
+
+
+def library_texts() -> dict[str, tuple[str, str, str]]:
+    """type id -> object text for the shipped library (recomputed when the library changes)."""
+    from retrieval.library import load_library
+
+    return _index(tuple(s.id for s in load_library()))
+
+
+def project_objects(brief: Brief | str) -> dict[str, float]:
+    """The project's object words with their weights: name words count double, generic words not at all."""
+    if isinstance(brief, str):
+        name, rest = brief, ""
+    else:
+        name, rest = brief.name, " ".join(x for x in (brief.purpose, brief.goal) if x)
+    weights: dict[str, float] = {}
+    for tok in _tokens(rest):
+        weights[tok] = max(weights.get(tok, 0.0), 1.0)
+    for tok in _tokens(name):
+        weights[tok] = NAME_WEIGHT
+    return weights
+
+
+@lru_cache(maxsize=8192)
+def _rarity(word: str, key: int) -> float:
+    texts = library_texts()
+    df = sum(any(word in part for part in t) for t in texts.values())
+    return math.log((len(texts) + 1) / (df + 1)) + 0.1
+
+
+def _found(word: str, text: str) -> bool:
+    """The word occurs in the text, or both halves of a four-character word, or the head of a three-character one
+    (档案馆 in 档案)."""
+    if word in text:
+        return True
+    if len(word) == 3:
+        return word[:2] in text
+    return len(word) >= 4 and word[:2] in text and word[2:] in text
+
+
+def _credit(word: str, tiers: tuple[str, ...]) -> float:
+    """How much of a word's weight a type earns: by the first tier of the type that names it."""
+    return next((c for c, part in zip(TIERS, tiers) if _found(word, part)), 0.0)
+
+
+def fit(brief: Brief | str, set_id: str, text: tuple[str, ...] | None = None) -> Fit:
+    """The fit of one type to the project."""
+    text = text if text is not None else library_texts().get(set_id, ("", "", ""))
+    objects = project_objects(brief)
+    key = len(library_texts())
+    total = matched_weight = name_total = name_matched = 0.0
+    matched, missing = [], []
+    for word, w in objects.items():
+        weight = w * _rarity(word, key)
+        total += weight
+        credit = _credit(word, text)
+        if w == NAME_WEIGHT:
+            name_total += weight
+            name_matched += weight * credit
+        if credit:
+            matched_weight += weight * credit
+            matched.append(word)
+        else:
+            missing.append(word)
+    score = matched_weight / total if total else 1.0
+    name_score = name_matched / name_total if name_total else 1.0
+    return Fit(set_id, round(score, 4), tuple(matched), tuple(missing), round(name_score, 4))
+
+
+def rank_by_fit(brief: Brief | str, hits: list) -> list:
+    """Retrieval hits re-ordered so that types that fit come first, then by retrieval score with the fit as a small
+    bonus (measured in eval/fit_calibration.py); each hit gets `.fit`."""
+    top = max((h.score for h in hits), default=0.0) or 1.0
+    for h in hits:
+        h.fit = fit(brief, h.id)
+    return sorted(hits, key=lambda h: -(h.fit.fits + 3 * h.score / top + 0.1 * h.fit.score))

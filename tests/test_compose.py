@@ -1,0 +1,82 @@
+"""Composing a table when no library type fits: archetype from what the money does, the brief's own objects in
+every row, nothing from another type's objects."""
+
+import json
+import re
+from importlib import resources
+
+import pytest
+
+from assistant.brief import Brief
+from assistant.drafters.compose import archetypes, choose_archetype, object_phrase
+from eval.cases import NOVEL, load_cases
+from eval.harness import run_case
+from eval.scorers import foreign_rows_of, score_all
+
+STATION = Brief(name="北斗卫星导航地基增强站建设", purpose="新建北斗卫星导航地基增强站5座，提供厘米级定位服务",
+                budget="120万元", year=2025)
+
+
+@pytest.mark.parametrize("name,archetype", [("人才公寓运营补贴", "subsidy"), ("乡镇敬老院消防安全改造", "works"),
+                                            ("2026年测绘成果质量监督抽检", "inspection"), ("社区矫正社工培训", "training"),
+                                            ("机场净空保护宣传", "publicity"), ("渡口渡船安全管理购买服务", "service")])
+def test_the_archetype_follows_what_the_money_does(name, archetype):
+    assert choose_archetype(Brief(name=name))["id"] == archetype
+
+
+@pytest.mark.parametrize("name,obj", [("2025年城区公共厕所提升改造", "公共厕所"), ("人才公寓运营补贴", "人才公寓"),
+                                      ("北斗卫星导航地基增强站建设", "北斗卫星导航地基增强站")])
+def test_the_object_is_the_brief_own(name, obj):
+    assert object_phrase(Brief(name=name)) == obj
+
+
+def test_archetypes_are_written_each_for_its_work_not_one_template():
+    rows = {a["id"]: {re.sub(r"\{OBJ\}", "", r["name"]) for r in a["rows"]} for a in archetypes()}
+    assert len(rows) >= 10
+    for a in rows:
+        for b in rows:
+            if a < b:
+                shared = rows[a] & rows[b]
+                assert len(shared) <= 2, (a, b, shared)
+    for a in archetypes():
+        for r in a["rows"]:
+            assert "{OBJ}" in r["name"] + r["description"], r["name"]
+            assert re.match(r"^(计划标准|历史标准|行业标准|预算支出标准)：.{6,}", r["basis"]), r["basis"]
+            assert len(r["description"]) >= 20
+
+
+def test_an_unknown_project_is_composed_and_told(exemplar_drafter):
+    d = exemplar_drafter.draft(STATION)
+    assert d.sources[0].id.startswith("archetype:")
+    assert d.notes and "组合" in d.notes[0] and "核对" in d.notes[0]
+    assert "composed" in d.trace.events[0]
+    rows = d.sheet.indicators
+    assert sum("北斗" in i.name + i.description for i in rows) >= 0.8 * len(rows)
+    assert "=5座" in [i.value for i in rows if i.level2 == "数量指标"]
+    assert not [f for f in d.findings if f.severity == "error"], d.findings
+
+
+def test_a_known_project_keeps_its_library_type(exemplar_drafter):
+    d = exemplar_drafter.draft(Brief(name="2025年公务用车运行维护费", purpose="保障机关38辆公务用车的燃油、维修、保险支出"))
+    assert not d.sources[0].id.startswith("archetype:") and not d.notes
+
+
+@pytest.fixture(scope="module")
+def novel_runs(exemplar_drafter):
+    cases = load_cases(NOVEL)
+    return [(c, run_case(c, exemplar_drafter)) for c in cases]
+
+
+def test_novel_briefs_draft_without_errors_and_without_other_types_objects(novel_runs):
+    assert len(novel_runs) >= 80
+    assert not [c.id for c, o in novel_runs if o.error]
+    foreign = [(c.id, foreign_rows_of(c, o)) for c, o in novel_runs if o.sources[0].startswith("archetype:")]
+    assert sum(bool(f) for _, f in foreign) <= 0.05 * len(foreign), [f for f in foreign if f[1]][:5]
+
+
+def test_novel_briefs_rows_name_their_own_objects(novel_runs):
+    scores = [score_all(c, o) for c, o in novel_runs]
+    composed = sum(s["composed"] for s in scores) / len(scores)
+    own = sum(s["own_objects"] for s in scores) / len(scores)
+    assert composed >= 0.8, composed
+    assert own >= 0.7, own

@@ -1,0 +1,58 @@
+"""The fit test: a project type fits when its rows measure the project's own objects, not shared generic words."""
+
+import pytest
+
+from assistant.brief import Brief
+from assistant.drafters.fit import FIT_THRESHOLD, fit, project_objects, rank_by_fit
+from eval.fit_calibration import labelled_scores, precision_recall
+
+SHELTER = Brief(name="2025年城市流浪动物救助站运行经费", purpose="保障救助站收容流浪犬猫，开展绝育和疫苗接种")
+
+
+def test_generic_words_are_not_objects():
+    objects = project_objects(Brief(name="2025年城区公共厕所提升改造", purpose="对城区公共厕所实施改造，增设第三卫生间"))
+    assert "公共厕所" in objects and "第三卫生间" in objects
+    assert not {"改造", "提升", "城区", "实施"} & set(objects)
+    assert objects["公共厕所"] > objects["第三卫生间"], "the name's objects weigh more than the purpose's"
+
+
+def test_a_type_about_other_objects_does_not_fit_even_when_it_shares_words():
+    epidemic = ("动物防疫 强制免疫 口蹄疫 运行 保障 服务", "养殖场户免疫密度 疫苗接种率", "对生猪开展强制免疫")
+    shelter = ("流浪动物收容救助站 流浪犬猫", "收容救助流浪犬猫只数 绝育手术只数", "救助站日常运行")
+    bad, good = fit(SHELTER, "x", text=epidemic), fit(SHELTER, "y", text=shelter)
+    assert not bad.fits and "流浪" in " ".join(bad.missing)
+    assert good.fits and good.score > bad.score
+
+
+def test_an_object_named_only_in_passing_earns_less_than_one_the_type_is_about():
+    about = fit(SHELTER, "a", text=("流浪动物救助站", "", ""))
+    passing = fit(SHELTER, "b", text=("", "", "流浪动物救助站"))
+    assert about.score > passing.score
+
+
+@pytest.fixture(scope="module")
+def labelled(default_store):
+    return labelled_scores(default_store)
+
+
+def test_fit_is_calibrated_on_labelled_briefs(labelled):
+    """Fitting pairs: the labelled queries with their own type; non-fitting: novel briefs with the best type."""
+    pos, neg, _ = labelled
+    assert len(pos) >= 200 and len(neg) >= 80
+    pr = precision_recall(pos, neg, FIT_THRESHOLD, 0.4)
+    assert pr["fits_precision"] >= 0.85 and pr["fits_recall"] >= 0.8, pr
+    assert pr["nofit_recall"] >= 0.75, pr
+
+
+def test_library_search_ranked_by_fit_puts_the_own_type_first(labelled):
+    _, _, recall = labelled
+    assert recall["recall@1_fit"] >= 0.85, recall
+    assert recall["recall@1_fit"] >= recall["recall@1_rrf"] - 0.02, recall
+
+
+def test_rank_by_fit_moves_a_fitting_type_ahead(default_store):
+    hits = rank_by_fit(SHELTER, default_store.search_sets(SHELTER.text, k=10))
+    assert all(hasattr(h, "fit") for h in hits)
+    fitting = [n for n, h in enumerate(hits) if h.fit.fits]
+    if fitting:
+        assert fitting[0] == 0
