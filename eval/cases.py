@@ -14,6 +14,7 @@ from assistant.models import ProjectSheet
 CASES_DIR = Path(__file__).parent / "cases"
 DRAFTING = CASES_DIR / "drafting.jsonl"
 REWRITING = CASES_DIR / "rewriting.jsonl"
+NOVEL = CASES_DIR / "novel.jsonl"  # briefs for project types the library does not have (issue #16)
 
 
 class ReferenceIndicator(BaseModel):
@@ -36,6 +37,7 @@ class Case(BaseModel):
     legacy: ProjectSheet | None = None
     quantities: list[str] = Field(default_factory=list)
     reference: list[ReferenceIndicator] = Field(default_factory=list)
+    objects: list[str] = Field(default_factory=list, description="nouns every good row should name (novel cases)")
 
     def as_brief(self) -> Brief:
         if self.brief is not None:
@@ -46,8 +48,8 @@ class Case(BaseModel):
 
 
 def load_cases(path: Path | str | None = None, kind: str | None = None) -> list[Case]:
-    """Cases from one JSONL file, or both shipped sets."""
-    paths = [Path(path)] if path else [p for p in (DRAFTING, REWRITING) if p.exists()]
+    """Cases from one JSONL file, or all shipped sets (drafting, rewriting, novel types)."""
+    paths = [Path(path)] if path else [p for p in (DRAFTING, REWRITING, NOVEL) if p.exists()]
     cases: list[Case] = []
     for p in paths:
         for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -193,6 +194,54 @@ def no_contamination(case: Case, out: Outcome) -> float:
     leaked = [w for sid, words in _distinctive().items() if sid not in own for w in words
               if w in text and w not in brief and w not in own_text]
     return 0.0 if leaked else 1.0
+
+
+def _case_objects(case: Case) -> list[str]:
+    """The case's labelled objects, else the object words the fit test reads in its brief."""
+    if case.objects:
+        return case.objects
+    from assistant.drafters.fit import project_objects
+
+    return list(project_objects(case.as_brief()))
+
+
+@scorer("own_objects")
+def own_objects(case: Case, out: Outcome) -> float:
+    """Share of all rows whose name or 解释 names one of the brief's own objects (issue #16, goal ≥ 0.8)."""
+    if out.sheet is None or not out.sheet.indicators:
+        return 0.0
+    from assistant.drafters.fit import _found
+
+    objects = _case_objects(case)
+    rows = out.sheet.indicators
+    return sum(any(_found(o, f"{i.name} {i.description}") for o in objects) for i in rows) / len(rows)
+
+
+def foreign_rows_of(case: Case, out: Outcome) -> list[tuple[str, list[str]]]:
+    """(row name, words) for rows that carry another project type's own keywords the brief never mentions."""
+    if out.sheet is None:
+        return []
+    from assistant.drafters.compose import archetypes, foreign_words
+    from retrieval.library import load_library
+
+    brief = case.as_brief().text + " " + (case.legacy.model_dump_json() if case.legacy else "")
+    own = " ".join(s.text + " ".join(f"{i.name}{i.description}" for i in s.indicators)
+                   for s in load_library() if s.id in set(out.sources))
+    own += " ".join(json.dumps(a, ensure_ascii=False) for a in archetypes() if f"archetype:{a['id']}" in out.sources)
+    found = [(i.name, foreign_words(f"{i.name}{i.description}", brief + own)) for i in out.sheet.indicators]
+    return [(name, words) for name, words in found if words]
+
+
+@scorer("foreign_rows", quality=False)
+def foreign_rows(case: Case, out: Outcome) -> float:
+    """Number of rows naming another project type's objects (issue #16, goal 0)."""
+    return float(len(foreign_rows_of(case, out)))
+
+
+@scorer("composed", quality=False)
+def composed(case: Case, out: Outcome) -> float:
+    """1 when the draft was composed (no library type fitted the brief)."""
+    return float(any(s.startswith("archetype:") for s in out.sources[:1]))
 
 
 @scorer("kept_good", quality=True)

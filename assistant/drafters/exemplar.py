@@ -14,7 +14,9 @@ import time
 from assistant.brief import Brief, Quantity
 from assistant.draft import Draft, Source, Trace, register
 from assistant.drafters.slots import SlotFiller, same_unit
-from assistant.lexicon import cjk_bigrams, expand_synonyms
+from assistant.drafters.compose import compose, composition_note
+from assistant.drafters.fit import fit, rank_by_fit
+from assistant.lexicon import cjk_bigrams
 from assistant.models import Indicator, ProjectSheet
 from assistant.report import ProjectReport, check_project
 from assistant.settings import Settings
@@ -55,22 +57,15 @@ def _library_by_id() -> dict:
     return {s.id: s for s in load_library()}
 
 
-# bigrams too common in project names to show that a project type fits
-_NAME_NOISE = set("项目 工作 经费 管理 服务 保障 资金 机关 本级 相关 费用 支出 用于 年度 完成 情况 单位 政府 中心 综合 专项 "
-                  "补助 补贴 全县 全区 全市 开展 实施 建设 运行 维护 提供 按照 标准 县级 市级 惠民 城市 农村 及时 更新 改造 "
-                  "维修 城乡 居民 基本 助资 资助 救助 发放".split())
-
-
-def _content_grams(text: str) -> set[str]:
-    return cjk_bigrams(text, _NAME_NOISE)
+def best_fit(brief: Brief, hits: list):
+    """The retrieval hits re-ranked by fit to the brief's objects, and the fit of the first."""
+    ranked = rank_by_fit(brief, list(hits))
+    return ranked, ranked[0].fit
 
 
 def match_is_weak(brief: Brief, exemplar) -> bool:
-    """True when the brief shares no content word (synonyms included) with the matched type's name and keywords:
-    the library has no type for this project, and the user must be told. Measured on the 238 labelled queries and
-    the 114 evaluation cases (see the closing note of the drafting issue)."""
-    own = _content_grams(expand_synonyms(f"{brief.name} {brief.purpose}", work=False))
-    return not own & _content_grams(f"{exemplar.name} {' '.join(exemplar.keywords)}")
+    """True when the type's rows do not measure the brief's objects (see assistant/drafters/fit.py)."""
+    return not fit(brief, exemplar.id).fits
 
 
 def compose_goal(brief: Brief, rows: list[Indicator]) -> str:
@@ -147,34 +142,42 @@ class ExemplarDrafter:
         return self._store or default_store()
 
     def retrieve(self, brief: Brief, k: int = 3):
-        return self.store.search_sets(brief.text, k=k)
+        """The k best types for the brief, ranked by fit to its objects (each hit carries `.fit`)."""
+        return rank_by_fit(brief, self.store.search_sets(brief.text, k=max(k, 10)))[:k]
 
     def draft(self, brief: Brief) -> Draft:
         start = time.perf_counter()
         hits = self.retrieve(brief)
-        library = _library_by_id()
-        primary = library[hits[0].id]
+        primary, best = _library_by_id()[hits[0].id], hits[0].fit
         filler = SlotFiller(brief)
-        rows = [r.model_copy(update={"value": filler.fill(r.value), "basis": filler.fill(r.basis),
-                                     "description": filler.fill(r.description)}) for r in primary.rows(brief.layout)]
+        if best.fits:
+            rows, sources, notes = self._library_rows(brief, primary, hits[0].score, filler), None, []
+        else:
+            comp = compose(brief, self.store, filler)
+            rows, sources = comp.rows, _composed_sources(comp)
+            notes = [composition_note(brief, comp, primary.name, best.score)]
         rows = self._add_stated_quantities(brief, rows, filler)
         sheet = ProjectSheet(code=brief.code, name=brief.name, department=brief.department, year=brief.year,
                              layout=brief.layout, budget={"total": brief.budget, "fiscal": brief.budget},
                              fund_use=brief.purpose, goals=[brief.goal or compose_goal(brief, rows)], indicators=rows)
         report = self._checked_without_clashes(sheet)
-        sheet = report.sheet
-        sources = [Source(id=primary.id, name=primary.name, category=primary.category, score=round(hits[0].score, 5),
-                          references=primary.sources, indicators=[r.name for r in sheet.indicators])]
-        notes = []
-        if match_is_weak(brief, primary):
-            notes.append(f"示范指标库中没有与“{brief.name}”直接对应的项目类型，以下指标参照最接近的“{primary.name}”起草，"
-                         "请逐项核对是否符合本项目实际（也可配置大模型接口，用 llm 方式起草）。")
+        if sources is None:
+            sources = [Source(id=primary.id, name=primary.name, category=primary.category,
+                              score=round(hits[0].score, 5), references=primary.sources,
+                              indicators=[r.name for r in report.sheet.indicators])]
+        matched = f"matched {primary.id} (fit {best.score:.2f})" if best.fits else \
+            f"composed {sources[0].id}: nearest {primary.id} fit {best.score:.2f}, missing {'、'.join(best.missing[:5])}"
         trace = Trace(drafter=self.name, latency_ms=(time.perf_counter() - start) * 1000,
-                      retrieval=[{"id": h.id, "name": h.metadata.get("name", ""), "score": round(h.score, 5)}
-                                 for h in hits],
-                      events=[f"matched {primary.id}" + (" (weak match)" if notes else ""),
-                              f"filled {len(filler.bound)} quantity slots"])
+                      retrieval=[{"id": h.id, "name": h.metadata.get("name", ""), "score": round(h.score, 5),
+                                  "fit": h.fit.score} for h in hits],
+                      events=[matched, f"filled {len(filler.bound)} quantity slots"])
         return Draft.from_report(report, sources, trace, notes)
+
+    @staticmethod
+    def _library_rows(brief: Brief, primary, score: float, filler: SlotFiller) -> list[Indicator]:
+        """The fitting type's rows with the brief's slots filled."""
+        return [r.model_copy(update={"value": filler.fill(r.value), "basis": filler.fill(r.basis),
+                                     "description": filler.fill(r.description)}) for r in primary.rows(brief.layout)]
 
     def _add_stated_quantities(self, brief: Brief, rows: list[Indicator], filler: SlotFiller) -> list[Indicator]:
         """Every quantity the user stated appears in the 数量指标 that measures it, never as a stray blank."""
@@ -200,6 +203,38 @@ class ExemplarDrafter:
             return report
         return check_project(sheet.model_copy(update={
             "indicators": [r for i, r in enumerate(report.sheet.indicators) if i not in bad]}))
+
+
+def _rows_json(rows: list[Indicator]) -> str:
+    return json.dumps([{"level1": r.level1, "level2": r.level2, "name": r.name, "description": r.description,
+                        "value": r.value, "basis": r.basis} for r in rows], ensure_ascii=False)
+
+
+def grounding(brief: Brief, store, k: int = 2) -> tuple[str, list[Source]]:
+    """What a model drafts from: the fitting types' sets, or, when none fits, the composed skeleton with the
+    single indicators whose objects are the brief's own. The first source says which grounding was used."""
+    hits = rank_by_fit(brief, store.search_sets(brief.text, k=max(k, 10)))
+    fitting = [h for h in hits if h.fit.fits][:k]
+    library = _library_by_id()
+    if fitting:
+        sets = [(library[h.id], h) for h in fitting]
+        text = "\n\n".join(f"【{s.name}】（对象吻合度{h.fit.score:.0%}）\n" + _rows_json(s.rows(brief.layout)) for s, h in sets)
+        return text, [Source(id=s.id, name=s.name, category=s.category, score=round(h.score, 5), references=s.sources)
+                      for s, h in sets]
+    comp = compose(brief, store, SlotFiller(brief))
+    head = (f"【组合框架：{comp.archetype['name']}】示范指标库中没有对象相符的项目类型，以下按资金用途组合，"
+            f"行中对象为本项目的“{comp.obj}”，请按本项目实际改写，不要引入其他项目的对象")
+    return head + "\n" + _rows_json(comp.rows), _composed_sources(comp)
+
+
+def _composed_sources(comp) -> list[Source]:
+    """The archetype first, then every library set a single retrieved row came from."""
+    sources = [Source(id=f"archetype:{comp.archetype['id']}", name=f"组合起草：{comp.archetype['name']}",
+                      indicators=comp.composed)]
+    by_set: dict[str, Source] = {}
+    for name, set_id, set_name in comp.retrieved:
+        by_set.setdefault(set_id, Source(id=set_id, name=set_name)).indicators.append(name)
+    return sources + list(by_set.values())
 
 
 @register("exemplar")
