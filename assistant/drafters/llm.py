@@ -112,19 +112,10 @@ class LLMDrafter:
         return [("system", system), ("human", prompts.render(template, **values))]
 
     def exemplars(self, brief: Brief, k: int = 2) -> tuple[str, list[Source]]:
-        from assistant.drafters.exemplar import _library_by_id
+        """The fitting exemplar sets, or the composed skeleton when none fits (assistant/drafters/exemplar.py)."""
+        from assistant.drafters.exemplar import grounding
 
-        hits = self.store.search_sets(brief.text, k=k)
-        library = _library_by_id()
-        blocks, sources = [], []
-        for h in hits:
-            s = library[h.id]
-            rows = [{"level1": r.level1, "level2": r.level2, "name": r.name, "description": r.description,
-                     "value": r.value, "basis": r.basis} for r in s.rows(brief.layout)]
-            blocks.append(f"【{s.name}】\n" + json.dumps(rows, ensure_ascii=False))
-            sources.append(Source(id=s.id, name=s.name, category=s.category, score=round(h.score, 5),
-                                  references=s.sources))
-        return "\n\n".join(blocks), sources
+        return grounding(brief, self.store, k)
 
     # -- one structured call ----------------------------------------------------------------------
     def _structured(self, messages: list, trace: Trace, deadline: Deadline) -> tuple[SheetReply | None, str]:
