@@ -80,3 +80,13 @@ def test_novel_briefs_rows_name_their_own_objects(novel_runs):
     own = sum(s["own_objects"] for s in scores) / len(scores)
     assert composed >= 0.8, composed
     assert own >= 0.7, own
+
+
+def test_the_model_is_grounded_the_same_way(default_store):
+    from assistant.drafters.exemplar import grounding
+
+    text, sources = grounding(STATION, default_store)
+    assert sources[0].id.startswith("archetype:") and "组合框架" in text and "北斗" in text
+    text, sources = grounding(Brief(name="2025年公务用车运行维护费", purpose="保障机关38辆公务用车的燃油、维修支出"),
+                              default_store)
+    assert not sources[0].id.startswith("archetype:") and "对象吻合度" in text

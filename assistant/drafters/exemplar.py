@@ -7,6 +7,7 @@ took, and leaves every number it cannot know as a visible {…} placeholder.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -55,12 +56,6 @@ def _library_by_id() -> dict:
     from retrieval.library import load_library
 
     return {s.id: s for s in load_library()}
-
-
-def best_fit(brief: Brief, hits: list):
-    """The retrieval hits re-ranked by fit to the brief's objects, and the fit of the first."""
-    ranked = rank_by_fit(brief, list(hits))
-    return ranked, ranked[0].fit
 
 
 def match_is_weak(brief: Brief, exemplar) -> bool:
@@ -151,7 +146,7 @@ class ExemplarDrafter:
         primary, best = _library_by_id()[hits[0].id], hits[0].fit
         filler = SlotFiller(brief)
         if best.fits:
-            rows, sources, notes = self._library_rows(brief, primary, hits[0].score, filler), None, []
+            rows, sources, notes = self._library_rows(brief, primary, filler), None, []
         else:
             comp = compose(brief, self.store, filler)
             rows, sources = comp.rows, _composed_sources(comp)
@@ -174,7 +169,7 @@ class ExemplarDrafter:
         return Draft.from_report(report, sources, trace, notes)
 
     @staticmethod
-    def _library_rows(brief: Brief, primary, score: float, filler: SlotFiller) -> list[Indicator]:
+    def _library_rows(brief: Brief, primary, filler: SlotFiller) -> list[Indicator]:
         """The fitting type's rows with the brief's slots filled."""
         return [r.model_copy(update={"value": filler.fill(r.value), "basis": filler.fill(r.basis),
                                      "description": filler.fill(r.description)}) for r in primary.rows(brief.layout)]
