@@ -67,7 +67,8 @@ def _findings_rows(findings) -> list[list[str]]:
 def _score_md(draft: Draft) -> str:
     s = draft.sub_scores
     notes = "".join(f"\n\n> 注意：{n}" for n in draft.notes)
-    return (f"### 得分 {draft.score:.0f}（{s.grade}）｜ {s.verdict}\n完整性 {s.completeness:.0f} ｜ 相关性 {s.relevance:.0f} ｜ "
+    verdict = "需修改（模型多次修正后仍有问题）" if draft.partial else s.verdict
+    return (f"### 得分 {draft.score:.0f}（{s.grade}）｜ {verdict}\n完整性 {s.completeness:.0f} ｜ 相关性 {s.relevance:.0f} ｜ "
             f"适当性 {s.appropriateness:.0f} ｜ 可行性 {s.feasibility:.0f} ｜ 错误 {s.errors} ｜ 警告 {s.warnings} ｜ "
             f"待补充 {s.open}{notes}")
 
