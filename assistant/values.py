@@ -40,6 +40,8 @@ _UNIT_ALIASES = {
     "h": "小时", "H": "小时", "小时": "小时", "min": "分钟", "分钟": "分钟", "分": "分",
     "L": "升", "l": "升", "升": "升", "t": "吨", "kg": "千克", "公斤": "千克",
 }
+# a 指标值 longer than this is prose: it is reported as unparsed without running the patterns on it
+MAX_VALUE_CHARS = 120
 MONEY_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "亿元": 100_000_000}
 TIME_UNITS = {"分钟", "小时", "天", "日", "个工作日", "工作日", "周", "个月", "月", "年", "季度"}
 PERCENT_UNITS = {"%", "‰"}
@@ -201,7 +203,10 @@ def _parse_date(text: str) -> ParsedValue | None:
 def _year(token: str) -> tuple[int, str | None]:
     if token.startswith("{"):
         return 1900, token
-    return int(token), None
+    year = int(token)
+    if not 1900 <= year <= 2200:
+        raise ValueError(f"year out of range: {year}")
+    return year, None
 
 
 def _month_end(year: int, month: int) -> int:
@@ -227,6 +232,8 @@ def parse_value(raw: str | None) -> ParsedValue:
     text = re.sub(r"\s+", "", raw.replace("\u3000", ""))
     if not text:
         return ParsedValue(raw=raw, kind="empty")
+    if len(text) > MAX_VALUE_CHARS:
+        return ParsedValue(raw=raw, kind="unparsed")  # prose, not a value; never fed to the date patterns
     text = text.replace("（", "(").replace("）", ")")
 
     # graded / vague qualitative values
@@ -237,7 +244,10 @@ def parse_value(raw: str | None) -> ParsedValue:
 
     # dates and periods
     for parser in (_parse_date, _parse_period):
-        parsed = parser(text)
+        try:
+            parsed = parser(text)
+        except ValueError:  # 0000年1月: no such date
+            return ParsedValue(raw=raw, kind="unparsed")
         if parsed:
             return parsed.model_copy(update={"raw": raw})
 

@@ -94,3 +94,12 @@ def test_money_conversion():
 
 def test_invalid_month_is_not_a_date():
     assert parse_value("2024年13月1日前").kind != "date"
+
+
+def test_long_or_impossible_values_are_unparsed_not_errors():
+    """Fuzzed input: 40,000 characters of 年月 or digits, and a year 0, come back as unparsed (no hang, no crash)."""
+    from assistant.values import MAX_VALUE_CHARS
+
+    for raw in ("年月" * 20000, "1" * 40000, "0000年1月", "≥" + "9" * (MAX_VALUE_CHARS + 1) + "%"):
+        assert parse_value(raw).kind == "unparsed"
+    assert parse_value("2023年1月").kind == "date"

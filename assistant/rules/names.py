@@ -17,7 +17,7 @@ from assistant.taxonomy import (
 from assistant.values import MONEY_UNITS, TIME_UNITS
 
 _LEVEL_NAMES = {n for tax in TAXONOMY.values() for l1, l2s in tax.items() for n in (l1, *l2s)}
-_VALUE_IN_NAME = re.compile(r"[≥≤＞＜=＝<>]|\d+(\.\d+)?\s*(%|％|个|次|人|元|万元|辆|天|小时|平方米|㎡|公里)")
+_VALUE_IN_NAME = re.compile(r"[≥≤＞＜=＝<>]|(?<![\d.])\d+(\.\d+)?\s*(%|％|个|次|人|元|万元|辆|天|小时|平方米|㎡|公里)")
 _BRACKETS = (("（", "）"), ("(", ")"), ("《", "》"), ("【", "】"), ("“", "”"))
 
 
