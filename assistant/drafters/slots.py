@@ -82,8 +82,6 @@ class SlotFiller:
 
         scored = sorted(candidates, key=lambda c: (-shared(c[1]), c[0]))
         i, q = scored[0]
-        if label and q.object and not shared(q):  # a number goes only where it measures the same thing
-            return None
         self.used.add(i)
         if label:
             self.bound[label] = q
