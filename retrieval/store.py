@@ -108,6 +108,22 @@ def _where(filters: dict[str, Any]) -> dict | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def set_documents(sets: list[ExemplarSet]) -> list[tuple[str, str, ExemplarSet, str]]:
+    """(id, text, set, kind) of every document a set is indexed as: its whole text, then each purpose and its name
+    with keywords (multi-vector)."""
+    docs = [(f"{x.id}", x.text, x, "full") for x in sets]
+    docs += [(f"{x.id}~{n}", part, x, "part") for x in sets
+             for n, part in enumerate(x.purposes + [f"{x.name} {' '.join(x.keywords)}"])]
+    return docs
+
+
+def write_shipped_vectors() -> int:
+    """Precompute the e5 vectors of the shipped library (python3 -m retrieval.store)."""
+    from retrieval.embedding import write_shipped
+
+    return write_shipped([d[1] for d in set_documents(load_library())])
+
+
 class ExemplarStore:
     """Hybrid search over the exemplar library. Build once, then query."""
 
@@ -157,9 +173,7 @@ class ExemplarStore:
         col = self._collection(SETS, create=True)
         # each set is indexed as its whole text plus one document per typical purpose (multi-vector): a short
         # query then meets the sentence closest to it, and the set's score is whole-text + best-part similarity
-        docs = [(f"{x.id}", x.text, x, "full") for x in sets]
-        docs += [(f"{x.id}~{n}", part, x, "part") for x in sets
-                 for n, part in enumerate(x.purposes + [f"{x.name} {' '.join(x.keywords)}"])]
+        docs = set_documents(sets)
         for i in range(0, len(docs), _BATCH):
             chunk = docs[i:i + _BATCH]
             texts = [d[1] for d in chunk]
@@ -227,8 +241,12 @@ class ExemplarStore:
         # the model reads the head of the text (name and purpose); long tails only slow it down, BM25 reads them all
         query = [self.embedders[name].query(text[:MAX_VECTOR_CHARS]).tolist()]
         if name != SETS:
-            res = col.query(query_embeddings=query, n_results=min(depth, n), where=where, include=["metadatas"])
-            return [(i, m or {}, "") for i, m in zip(res["ids"][0], res["metadatas"][0])]
+            res = col.query(query_embeddings=query, n_results=min(depth, n), where=where,
+                            include=["metadatas", "distances"])
+            # equal distances (rows with the same text) are ordered by id, so a server and an embedded store agree
+            rows = sorted(zip(res["ids"][0], res["metadatas"][0], res["distances"][0]),
+                          key=lambda r: (round(float(r[2]), 6), r[0]))
+            return [(i, m or {}, "") for i, m, _ in rows]
         res = col.query(query_embeddings=query, n_results=min(max(depth * 8, 200), n), where=where,
                         include=["metadatas", "distances"])
         full: dict[str, float] = {}
@@ -305,3 +323,7 @@ def save_user_records(data_dir: Path, records: list[IndicatorRecord]) -> Path:
     path.write_text("".join(json.dumps(r.__dict__, ensure_ascii=False) + "\n" for r in existing.values()),
                     encoding="utf-8")
     return path
+
+
+if __name__ == "__main__":
+    print(f"wrote the e5 vectors of {write_shipped_vectors()} library documents")

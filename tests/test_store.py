@@ -122,3 +122,21 @@ def test_chroma_server_gives_the_same_results(store, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_the_shipped_e5_vectors_cover_the_library_and_match_the_model():
+    """The library's e5 vectors ship with it (a fresh store builds in seconds); after a library edit, regenerate them
+    with `python3 -m retrieval.store`."""
+    import numpy as np
+
+    from retrieval.embedding import E5Embedder, _key, _shipped_vectors
+    from retrieval.library import load_library
+    from retrieval.store import set_documents
+
+    shipped = _shipped_vectors()
+    texts = [d[1] for d in set_documents(load_library())]
+    missing = [t[:30] for t in texts if _key(t) not in shipped]
+    assert not missing, f"{len(missing)} library documents have no shipped vector; run python3 -m retrieval.store"
+    sample = texts[::max(1, len(texts) // 3)][:3]
+    fresh = E5Embedder().compute(sample)
+    assert np.allclose(fresh, np.vstack([shipped[_key(t)] for t in sample]), atol=1e-5)
