@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import prompts
 from assistant.brief import Brief
+from assistant.repair import is_fact
 from assistant.draft import Draft, Source, Trace, register
 from assistant.drafters.endpoint import METHODS, Deadline, Endpoint, Rejected, Reply, chat_json
 from assistant.drafters.replies import extract_json
@@ -239,8 +240,10 @@ class LLMDrafter:
                          f"依据：{ind.basis}｜问题：{problems}")
         sheet_level = [f"{f.rule} {f.message}" for f in findings if f.index is None and f.severity != "info"]
         legacy_text = "\n".join(lines) + ("\n整表问题：" + "；".join(sheet_level) if sheet_level else "")
+        facts = [f"- {ind.name}：{ind.value}" for ind in legacy.indicators if is_fact(ind.parsed_value)]
         base = self.messages(brief, "以下为同类项目的示范指标，供参考：\n" + exemplar_text, template="rewrite",
-                             legacy=legacy_text, goal="；".join(legacy.goals) or "（无）")
+                             legacy=legacy_text, goal="；".join(legacy.goals) or "（无）",
+                             facts="\n".join(facts) or "（原表没有具体数值）")
         return self._loop(brief, base, sources, start, deadline)
 
     def revise(self, sheet: ProjectSheet, instruction: str) -> Draft:
