@@ -6,6 +6,7 @@ The settings file is `$ZHIBIAO_HOME/settings.toml` (default `~/.zhibiao/settings
 
 from __future__ import annotations
 
+import re
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -148,3 +149,24 @@ def load_settings(**overrides: object) -> Settings:
                 break
     values.update({k: v for k, v in overrides.items() if v is not None})
     return check(replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()}))
+
+
+_AUTH_SPLIT = re.compile(r",(?=[^,:]+:)")
+
+
+def parse_ui_auth(raw: str) -> list[tuple[str, str]] | None:
+    """ZHIBIAO_UI_AUTH=user:password[,user2:password2]: a password may hold any character (a comma too, unless what
+    follows it looks like another user's "name:"). A malformed value is refused, never read as "no login"."""
+    from assistant.errors import ConfigError
+
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    pairs = []
+    for entry in _AUTH_SPLIT.split(raw):
+        user, sep, password = entry.partition(":")
+        if not sep or not user.strip() or not password:
+            raise ConfigError("ZHIBIAO_UI_AUTH 格式不对：应为“用户名:密码”，多个用户用逗号分隔，"
+                              "如 ZHIBIAO_UI_AUTH=admin:密码1,user2:密码2")
+        pairs.append((user.strip(), password))
+    return pairs

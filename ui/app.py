@@ -408,11 +408,9 @@ def build_app() -> gr.Blocks:
 
 def _auth():
     """ZHIBIAO_UI_AUTH=user:password[,user2:password2] turns login on."""
-    raw = os.environ.get("ZHIBIAO_UI_AUTH", "").strip()
-    if not raw:
-        return None
-    pairs = [tuple(p.split(":", 1)) for p in raw.split(",") if ":" in p]
-    return pairs or None
+    from assistant.settings import parse_ui_auth
+
+    return parse_ui_auth(os.environ.get("ZHIBIAO_UI_AUTH", ""))
 
 
 def launch(host: str = "127.0.0.1", port: int = 7860, block: bool = True, warm: bool = True):
