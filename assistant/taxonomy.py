@@ -61,7 +61,7 @@ def clean(text: str | None) -> str:
     return _SPACE.sub(" ", text.replace("\u3000", " ")).strip()
 
 
-_WEIGHT_NOTE = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分?\s*[）)]$|\d+(?:\.\d+)?分$")
+_WEIGHT_NOTE = re.compile(r"[（(]\s*(?:\d+(?:\.\d+)?\s*分?|必填|选填)\s*[）)]$|\d+(?:\.\d+)?分$")
 
 
 def _level_key(name: str) -> str:

@@ -264,7 +264,7 @@ class ExemplarStore:
                 info.setdefault(set_id, (meta, doc))
         floor = min(list(full.values()) + list(part.values()) + [0.0])
         scored = {i: full.get(i, floor) + part.get(i, floor) for i in info}
-        ranked = sorted(scored, key=lambda i: (-round(scored[i], 9), i))[:depth]
+        ranked = sorted(scored, key=lambda i: (-round(scored[i], 6), i))[:depth]
         return [(i, info[i][0], info[i][1]) for i in ranked]
 
     def _search(self, name: str, text: str, k: int, filters: dict[str, Any]) -> list[Hit]:

@@ -118,7 +118,9 @@ def test_chroma_server_gives_the_same_results(store, tmp_path):
         assert remote.count() == store.count()
         for q in QUERIES:
             assert [h.id for h in remote.search_sets(q)] == [h.id for h in store.search_sets(q)]
-            assert [h.id for h in remote.search_indicators(q, k=5)] == [h.id for h in store.search_indicators(q, k=5)]
+            # rows with the same text (one indicator shared by two sets) are interchangeable: compare what they say
+            assert [h.document for h in remote.search_indicators(q, k=5)] == \
+                [h.document for h in store.search_indicators(q, k=5)]
     finally:
         proc.terminate()
         proc.wait(timeout=20)
