@@ -29,19 +29,23 @@ _GENERIC = set(
 _GENERIC_SET = frozenset(_GENERIC)
 
 
+@lru_cache(maxsize=1)
+def _generic_data() -> dict:
+    """assistant/data/generic_bigrams.json, read once."""
+    return json.loads(resources.files("assistant.data").joinpath("generic_bigrams.json").read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=2)
 def _stop(key: str) -> frozenset[str]:
     """The hand-written generic bigrams plus those found in the rows of many library project types
     ("bigrams": ≥5% of types, so a row naming only those has no object of its own; "common": ≥15%, too common
     to show that a row and a project share an object)."""
-    data = json.loads(resources.files("assistant.data").joinpath("generic_bigrams.json").read_text(encoding="utf-8"))
-    return frozenset(_GENERIC) | frozenset(data[key])
+    return frozenset(_GENERIC) | frozenset(_generic_data()[key])
 
 
 @lru_cache(maxsize=1)
 def _type_keywords() -> dict[str, list[str]]:
-    data = json.loads(resources.files("assistant.data").joinpath("generic_bigrams.json").read_text(encoding="utf-8"))
-    return {name: words for name, words in data.get("type_keywords", {}).items() if len(name) >= 4}
+    return {name: words for name, words in _generic_data().get("type_keywords", {}).items() if len(name) >= 4}
 
 
 def project_vocabulary(text: str) -> str:
