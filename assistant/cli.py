@@ -15,10 +15,10 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from assistant.documents import read_document
-    from assistant.report import check_document, report_markdown
+    from assistant.report import auto_workers, check_document, report_markdown
 
     doc, problems = read_document(args.file)
-    report = check_document(doc, problems)
+    report = check_document(doc, problems, workers=auto_workers(len(doc.projects)))
     fmt = args.format
     if args.output:
         out = Path(args.output)
@@ -46,6 +46,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from assistant import cli_text
+
+    cli_text.install()
     parser = argparse.ArgumentParser(
         prog="zhibiao",
         description="指标助手：起草、检查和改写预算项目支出绩效目标表。默认离线运行；配置 OPENAI_API_KEY/OPENAI_BASE_URL 后可使用大模型。",
@@ -89,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `zhibiao check x | head`: the reader left, nothing is wrong
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:  # a full disk, a read-only folder, a name too long: one line, no traceback
         from assistant.documents.outputs import os_error_message
 
