@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 Layout = Literal["2015", "2021"]
@@ -64,11 +65,13 @@ def clean(text: str | None) -> str:
 _WEIGHT_NOTE = re.compile(r"[（(]\s*(?:\d+(?:\.\d+)?\s*分?|必填|选填)\s*[）)]$|\d+(?:\.\d+)?分$")
 
 
+@lru_cache(maxsize=4096)
 def _level_key(name: str) -> str:
     """A level name without spaces or a printed weight ("产出指标(50分)" -> "产出指标")."""
     return _WEIGHT_NOTE.sub("", clean(name).replace(" ", ""))
 
 
+@lru_cache(maxsize=4096)
 def normalize_level1(name: str) -> str:
     """Map a 一级指标 spelling to its canonical name."""
     key = _level_key(name)
@@ -79,6 +82,7 @@ def normalize_level1(name: str) -> str:
     return key
 
 
+@lru_cache(maxsize=4096)
 def normalize_level2(name: str) -> str:
     """Map a 二级指标 spelling (进度指标, 环境效益指标, 满意度…) to its canonical name."""
     key = _level_key(name)

@@ -10,9 +10,11 @@ from assistant.rules.score import Score, document_score, score
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def check_sheet(sheet: ProjectSheet, *, only: set[str] | None = None, extra_text: str = "") -> list[Finding]:
-    """Run every registered rule (or those in `only`) on a normalised copy of the sheet."""
-    ctx = Context(sheet.normalized(), extra_text=extra_text)
+def check_sheet(sheet: ProjectSheet, *, only: set[str] | None = None, extra_text: str = "",
+                normalized: bool = False) -> list[Finding]:
+    """Run every registered rule (or those in `only`) on a normalised copy of the sheet (`normalized`: the caller
+    has already normalised it)."""
+    ctx = Context(sheet if normalized else sheet.normalized(), extra_text=extra_text)
     findings: list[Finding] = []
     for code, info in RULES.items():
         if only is None or code in only:

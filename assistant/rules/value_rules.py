@@ -144,7 +144,8 @@ def _standards(path: str | None) -> list[dict]:
             extra = json.load(fh)["limits"]
         ids = {x["id"] for x in extra}
         limits = [x for x in limits if x["id"] not in ids] + extra
-    return limits
+    # word lists as tuples once, so that the matcher compiles each list once
+    return [{k: tuple(v) if k.endswith("_any") and isinstance(v, list) else v for k, v in x.items()} for x in limits]
 
 
 def standards() -> list[dict]:
@@ -188,14 +189,14 @@ def standard_conflict(ctx: Context):
             continue
         text = ind.name + " " + ind.description
         for limit in standards():
-            if not has_any(ind.name, tuple(limit["name_any"])):
+            if not has_any(ind.name, limit["name_any"]):
                 continue
-            if limit.get("project_any") and not has_any(ctx.project_text + text, tuple(limit["project_any"])):
+            if limit.get("project_any") and not has_any(ctx.project_text + text, limit["project_any"]):
                 continue
             scope = text + ctx.project_text
-            if limit.get("require_any") and not has_any(scope, tuple(limit["require_any"])):
+            if limit.get("require_any") and not has_any(scope, limit["require_any"]):
                 continue
-            if limit.get("skip_any") and has_any(scope, tuple(limit["skip_any"])):
+            if limit.get("skip_any") and has_any(scope, limit["skip_any"]):
                 continue
             if _violates(v, limit):
                 yield i, f"“{ind.name}”指标值“{v.raw}”与规定不符：{limit['message']}（{limit['source']}）。", limit["hint"]
