@@ -183,6 +183,11 @@ def _question(label: str, unit: str, kind: FactKind, indicator: str, slot_kind: 
     return f"本项目的{what}是多少{unit_note}？"
 
 
+def count_open(sheet: ProjectSheet) -> int:
+    """How many facts `open_facts` would ask for, without building the questions (the score's readiness)."""
+    return len(_groups(sheet)) + len(_loose(sheet))
+
+
 def open_facts(sheet: ProjectSheet) -> list[OpenFact]:
     """Every open fact of one sheet, in table order (goals first); same sheet, same keys."""
     from assistant.fact_hints import suggest

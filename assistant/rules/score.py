@@ -20,7 +20,6 @@ Every step only subtracts for a finding, so fixing any one defect never lowers t
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, Literal
 
@@ -51,7 +50,6 @@ _ALSO_FAILS = {code: ("feasibility", "appropriateness") for code in ("V20", "V01
 # sheet-level rules that cap the total
 CAPS = {"C02": 79.0}
 GRADE_BANDS: tuple[tuple[float, Grade], ...] = ((90.0, "优"), (80.0, "良"), (60.0, "中"), (0.0, "差"))
-_SLOT = re.compile(r"\{[^{}]{1,40}\}")
 
 
 class Score(BaseModel):
@@ -90,12 +88,11 @@ def readiness_text(readiness: str, open_count: int, errors: int = 0) -> str:
 
 
 def open_count(sheet: "ProjectSheet") -> int:
-    """Placeholders to fill: every {…} slot or placeholder value in the values, goals and explanations."""
-    n = len(_SLOT.findall(" ".join(sheet.goals)))
-    for ind in sheet.indicators:
-        slots = len(_SLOT.findall(ind.value)) + len(_SLOT.findall(ind.description)) + len(_SLOT.findall(ind.basis))
-        n += slots or (1 if ind.parsed_value.kind == "placeholder" else 0)
-    return n
+    """Facts to fill: exactly the questions `open_facts` asks (one per slot group or loose placeholder), so the
+    readiness "待补充 N 项" and the form below it always agree."""
+    from assistant.open_facts import count_open
+
+    return count_open(sheet)
 
 
 def row_weights(sheet: "ProjectSheet") -> list[float]:
