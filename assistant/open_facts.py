@@ -185,7 +185,9 @@ def _question(label: str, unit: str, kind: FactKind, indicator: str, slot_kind: 
 
 def count_open(sheet: ProjectSheet) -> int:
     """How many facts `open_facts` would ask for, without building the questions (the score's readiness)."""
-    return len(_groups(sheet)) + len(_loose(sheet))
+    braces = any("{" in g for g in sheet.goals) or any(
+        "{" in ind.value or "{" in ind.description or "{" in ind.basis for ind in sheet.indicators)
+    return (len(_groups(sheet)) if braces else 0) + len(_loose(sheet))
 
 
 def open_facts(sheet: ProjectSheet) -> list[OpenFact]:
