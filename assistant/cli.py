@@ -15,10 +15,10 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from assistant.documents import read_document
-    from assistant.report import auto_workers, check_document, report_markdown
+    from assistant.report import check_document, report_markdown
 
     doc, problems = read_document(args.file)
-    report = check_document(doc, problems, workers=auto_workers(len(doc.projects)))
+    report = check_document(doc, problems)
     fmt = args.format
     if args.output:
         out = Path(args.output)

@@ -149,8 +149,8 @@ def cjk_bigrams(text: str, stop: frozenset[str] | set[str] = frozenset()) -> set
     bigrams."""
     out: set[str] = set()
     for run in _CJK_RUN.findall(text or ""):
-        out.update(run[i:i + 2] for i in range(len(run) - 1))
-    return out - stop
+        out.update(map(str.__add__, run, run[1:]))
+    return out - stop if stop else out
 
 
 def jaccard(a: str, b: str) -> float:
@@ -180,15 +180,43 @@ def _without_exclusions(text: str, word: str) -> str:
 
 
 @lru_cache(maxsize=2)
-def synonym_groups(work: bool = True) -> list[list[str]]:
-    """Words that name the same object (data/domains.json "synonyms"), plus, with work=True, the same kind of work."""
+@lru_cache(maxsize=16)
+def _first_char_index(groups: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, frozenset[int]], ...]]:
+    owners: dict[str, set[int]] = {}
+    for k, g in enumerate(groups):
+        for w in g:
+            if w:
+                owners.setdefault(w, set()).add(k)
+    index: dict[str, list[tuple[str, frozenset[int]]]] = {}
+    for w, ks in owners.items():
+        index.setdefault(w[0], []).append((w, frozenset(ks)))
+    return {ch: tuple(items) for ch, items in index.items()}
+
+
+def groups_in(text: str, groups: tuple[tuple[str, ...], ...]) -> set[int]:
+    """Indices of the groups with at least one word in the text: the same as testing `w in text` for every word,
+    but only the words whose first character occurs in the text are tested."""
+    index = _first_char_index(groups)
+    found: set[int] = set()
+    for ch in set(text or ""):
+        for w, ks in index.get(ch, ()):
+            if not ks <= found and w in text:
+                found |= ks
+    return found
+
+
+@lru_cache(maxsize=2)
+def synonym_groups(work: bool = True) -> tuple[tuple[str, ...], ...]:
+    """Words that name the same object (data/domains.json "synonyms"), plus, with work=True, the same kind of work
+    (read once: the relevance rules ask for them on every sheet)."""
     data = json.loads(resources.files("assistant.data").joinpath("domains.json").read_text(encoding="utf-8"))
-    return data.get("synonyms", []) + (data.get("work_synonyms", []) if work else [])
+    return tuple(tuple(g) for g in data.get("synonyms", []) + (data.get("work_synonyms", []) if work else []))
 
 
 def expand_synonyms(text: str, work: bool = True) -> str:
     """The text plus every synonym of each object (and, with work=True, each kind of work) it names."""
-    extra = [w for group in synonym_groups(work) if any(x in text for x in group) for w in group]
+    groups = synonym_groups(work)
+    extra = [w for k in sorted(groups_in(text, groups)) for w in groups[k]]
     return text + " " + " ".join(extra) if extra else text
 
 

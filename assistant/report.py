@@ -44,43 +44,8 @@ def check_project(sheet: ProjectSheet, context: str = "") -> ProjectReport:
     return ProjectReport(code=sheet.code, name=sheet.name, score=s.total, sub_scores=s, findings=findings, sheet=sheet)
 
 
-PARALLEL_FROM = 300  # projects; below this, starting a second process costs more than it saves
-
-
-def _check_chunk(sheets: list[ProjectSheet]) -> list[ProjectReport]:
-    return [check_project(sheet) for sheet in sheets]
-
-
-def check_many(sheets: list[ProjectSheet], workers: int = 1) -> list[ProjectReport]:
-    """Reports for many sheets, in order; with `workers` > 1 the sheets are checked in that many processes (a
-    bureau's compilation of several hundred projects). Any failure to start processes falls back to one."""
-    if workers <= 1 or len(sheets) < 2 * workers:
-        return _check_chunk(sheets)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    size = -(-len(sheets) // workers)
-    chunks = [sheets[i:i + size] for i in range(0, len(sheets), size)]
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    try:
-        with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context(method)) as pool:
-            return [report for part in pool.map(_check_chunk, chunks) for report in part]
-    except (OSError, RuntimeError, ImportError) as exc:  # no /dev/shm, a sandbox without fork, a broken pool
-        import logging
-
-        logging.getLogger(__name__).info("parallel check unavailable (%r), checking in one process", exc)
-        return _check_chunk(sheets)
-
-
-def auto_workers(count: int) -> int:
-    """Processes worth using for `count` sheets on this machine."""
-    import os
-
-    return min(os.cpu_count() or 1, 4) if count >= PARALLEL_FROM else 1
-
-
-def check_document(doc: Document, problems: list[str] | None = None, workers: int = 1) -> CheckReport:
-    projects = check_many(doc.projects, workers)
+def check_document(doc: Document, problems: list[str] | None = None) -> CheckReport:
+    projects = [check_project(sheet) for sheet in doc.projects]
     return summarize(projects, source=doc.source, problems=problems)
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from importlib import resources
 
 from assistant.lexicon import (
-    ECO_WORDS, ECON_WORDS, GENERIC_BENEFIT_PHRASES, cjk_bigrams, expand_synonyms, has_any, normalize_name,
+    ECO_WORDS, ECON_WORDS, GENERIC_BENEFIT_PHRASES, cjk_bigrams, expand_synonyms, groups_in, has_any, normalize_name,
 )
 from assistant.rules.base import Context, rule
 from assistant.taxonomy import ECOLOGICAL, ECONOMIC, QUALITY, QUANTITY, TIMELINESS
@@ -48,9 +48,15 @@ def _type_keywords() -> dict[str, list[str]]:
     return {name: words for name, words in _generic_data().get("type_keywords", {}).items() if len(name) >= 4}
 
 
+@lru_cache(maxsize=1)
+def _type_names() -> tuple[tuple[str, ...], ...]:
+    return tuple((name,) for name in _type_keywords())
+
+
 def project_vocabulary(text: str) -> str:
     """The project's own words plus the objects of a library type its text names (基本公共卫生服务 → 高血压…)."""
-    extra = [w for name, words in _type_keywords().items() if name in text for w in words]
+    names, keywords = _type_names(), _type_keywords()
+    extra = [w for k in sorted(groups_in(text, names)) for w in keywords[names[k][0]]]
     return expand_synonyms(text + " " + " ".join(extra), work=False)
 
 
