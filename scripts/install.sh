@@ -47,7 +47,7 @@ step "installing the Python package and its pinned dependencies (pip, 1–3 minu
 # pip's progress goes to the terminal, its chatter about already-satisfied packages does not
 set +e
 "$PY" -m pip install --disable-pip-version-check -c constraints.txt -e ".${extras}" 2>&1 \
-  | grep --line-buffered -v -E "^(Requirement already satisfied|Obtaining|  Preparing|  Checking|  Getting|  Installing build|  Building editable|  Created wheel|  Stored in)"
+  | grep --line-buffered -v -E "^(Requirement already satisfied|Obtaining|  Preparing|  Checking|  Getting|  Installing build|  Building editable|  Created wheel|  Stored in|WARNING: Location .* is ignored)"
 rc=${PIPESTATUS[0]}
 set -e
 if [ "$rc" -ne 0 ]; then
