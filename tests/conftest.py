@@ -44,3 +44,22 @@ def exemplar_drafter(default_store):
     from assistant.drafters.exemplar import ExemplarDrafter
 
     return ExemplarDrafter(store=default_store)
+
+
+# Tests of 5 s or more on an idle 2-core machine (`python3 -m pytest --durations=40`, 2026-12-02), plus every browser
+# and server test. CI runs them all (the README's command); `python3 -m pytest -q -m "not slow"` is the quick loop.
+SLOW_TESTS = {
+    "test_killed_run_resumes_to_the_same_output", "test_novel_briefs_draft_without_errors_and_without_other_types_objects",
+    "test_cli_eval_gate_and_compare", "test_seeded_fuzz_gives_a_result_or_one_chinese_line",
+    "test_fit_is_calibrated_on_labelled_briefs", "test_docx_and_xlsx_inputs_keep_their_format",
+    "test_folder_with_a_corrupt_file", "test_small_gate_run_writes_reports", "test_draft_docx_output",
+    "test_draft_json_offline", "test_breaker_stops_calling_a_dead_endpoint_and_resume_picks_the_projects_up",
+    "test_default_embedding_recall", "test_offline_rewrite_at_concurrency_4_on_a_fresh_home_finishes_every_project",
+    "test_llm_rewrite_at_concurrency_4_on_a_fresh_home_finishes_every_project", "test_compare_shows_deltas_and_interval",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.originalname in SLOW_TESTS or item.get_closest_marker("browser") or item.get_closest_marker("server"):
+            item.add_marker(pytest.mark.slow)
