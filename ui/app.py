@@ -425,6 +425,11 @@ def launch(host: str = "127.0.0.1", port: int = 7860, block: bool = True, warm: 
     demo = build_app()
     demo.queue(default_concurrency_limit=4, max_size=64)
     theme = gr.themes.Default(font=THEME_FONTS, font_mono=["monospace"])
+    from starlette.middleware import Middleware
+
+    from ui.body_limit import MIB, BodyLimit
+
     demo.launch(server_name=host, server_port=port, auth=_auth(), max_file_size=MAX_UPLOAD,
-                prevent_thread_lock=not block, quiet=not block, theme=theme, css=CSS, footer_links=[], show_error=False)
+                prevent_thread_lock=not block, quiet=not block, theme=theme, css=CSS, footer_links=[], show_error=False,
+                app_kwargs={"middleware": [Middleware(BodyLimit, file_limit=int(MAX_UPLOAD.removesuffix("mb")) * MIB)]})
     return demo

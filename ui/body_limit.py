@@ -1,0 +1,94 @@
+"""Request body limits for the served app: an ASGI middleware in front of Gradio's FastAPI app.
+
+Gradio limits each uploaded file (`max_file_size`), but a JSON body posted to /gradio_api/... is read in full into
+memory whatever its size. This middleware refuses a body over its limit with 413 and a Chinese message: at once when
+Content-Length says so (nothing is read), or as soon as a chunked body passes the limit (what was read is dropped).
+Uploads (multipart) get a larger total limit; each file's own limit stays Gradio's.
+"""
+
+from __future__ import annotations
+
+import json
+
+MIB = 1024 * 1024
+JSON_LIMIT = 16 * MIB  # text inputs are capped at 8 MB; an API body twice that is no legitimate request
+UPLOAD_LIMIT = 256 * MIB  # several files of at most 20 MB each in one upload request
+
+
+def _mib(n: int) -> str:
+    return f"{n / MIB:.0f} MB"
+
+
+def refusal(limit: int, upload: bool) -> bytes:
+    what = "上传的文件总量" if upload else "请求内容"
+    hint = "请分批上传，或拆分文件后再试。" if upload else "请缩短输入或分批提交。"
+    return json.dumps({"detail": f"{what}过大：超过 {_mib(limit)} 的上限，已拒绝。{hint}",
+                       "error": f"{what}过大"}, ensure_ascii=False).encode("utf-8")
+
+
+def file_refusal(limit: int) -> bytes:
+    size = f"{_mib(limit)} 的" if limit else ""
+    return json.dumps({"detail": f"上传的文件过大：单个文件超过{size}上限，已拒绝。请拆分文件或删去无关的工作表后再上传。",
+                       "error": "上传的文件过大"}, ensure_ascii=False).encode("utf-8")
+
+
+class BodyLimit:
+    """ASGI middleware: refuse HTTP request bodies over a limit without reading them into memory."""
+
+    def __init__(self, app, json_limit: int = JSON_LIMIT, upload_limit: int = UPLOAD_LIMIT, file_limit: int = 0):
+        self.app = app
+        self.file_limit = file_limit
+        self.json_limit = json_limit
+        self.upload_limit = upload_limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.lower(): v for k, v in scope.get("headers") or []}
+        upload = headers.get(b"content-type", b"").startswith(b"multipart/")
+        limit = self.upload_limit if upload else self.json_limit
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                declared = -1
+            if declared < 0:
+                return await _respond(send, 400, json.dumps({"detail": "请求头 Content-Length 无效。"},
+                                                            ensure_ascii=False).encode("utf-8"))
+            if declared > limit:
+                return await _respond(send, 413, refusal(limit, upload))
+        state = {"read": 0, "refused": False, "started": False}
+
+        async def limited_receive():
+            if state["refused"]:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                state["read"] += len(message.get("body", b""))
+                if state["read"] > limit:
+                    state["refused"] = True
+                    if not state["started"]:
+                        await _respond(send, 413, refusal(limit, upload))
+                        state["started"] = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message):
+            if state["refused"] or state.get("replaced"):
+                return  # our 413 went out; the app's own reply is dropped
+            if message["type"] == "http.response.start":
+                state["started"] = True
+                if message["status"] == 413 and upload:  # Gradio's per-file limit, in English: say it in Chinese
+                    state["replaced"] = True
+                    return await _respond(send, 413, file_refusal(self.file_limit))
+            await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+
+
+async def _respond(send, status: int, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
