@@ -62,7 +62,8 @@ def clean(text: str | None) -> str:
     return _SPACE.sub(" ", text.replace("\u3000", " ")).strip()
 
 
-_WEIGHT_NOTE = re.compile(r"[（(]\s*(?:\d+(?:\.\d+)?\s*分?|必填|选填)\s*[）)]$|\d+(?:\.\d+)?分$")
+# (?<!\d): a digit run is tried from its first digit only (a 40,000-digit cell took minutes otherwise)
+_WEIGHT_NOTE = re.compile(r"[（(]\s*(?:\d+(?:\.\d+)?\s*分?|必填|选填)\s*[）)]$|(?<!\d)\d+(?:\.\d+)?分$")
 
 
 @lru_cache(maxsize=4096)

@@ -117,3 +117,20 @@ def test_xlsx_real_used_range_formulas_and_hidden_sheets(tmp_path, bases):
                                    if n == "xl/workbook.xml" else c))
     doc, problems = read_document(hidden)
     assert any("隐藏" in p for p in problems) and len(doc.projects) == 1
+
+
+# Issue #17 bullet "A 4,000-character value takes 198 s in the value parser's regex" (no super-linear regex on long
+# input); fuzz seed 1 case c302: a 40,000-digit cell read as an indicator level name took minutes in the weight-note
+# pattern of taxonomy._level_key (a digit run was retried from every digit). The timeout is a hang guard only.
+@pytest.mark.timeout(120)
+def test_a_40000_digit_level_cell_reads_at_once(tmp_path, bases):
+    text = bases["txt"].decode("utf-8")
+    assert "\t产出指标" in text
+    path = tmp_path / "digits.txt"
+    path.write_text(text.replace("\t产出指标", "\t" + "1" * 40_000 + "\n\t产出指标", 1), encoding="utf-8")
+    doc, problems = read_document(path)
+    check_document(doc, problems).model_dump_json()
+    assert doc.projects and doc.projects[0].indicators
+    from assistant.taxonomy import _level_key
+    assert _level_key("产出指标12.5分") == "产出指标" and _level_key("产出指标（必填）") == "产出指标"
+    assert _level_key("1" * 40_000 + "分") == ""
