@@ -4,6 +4,7 @@ import argparse
 import io
 import json
 import zipfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -173,3 +174,67 @@ def test_a_directory_in_place_of_an_output_leaves_no_partial_set(tmp_path, small
     present = [p for p in planned_outputs(src, out) if p.is_file() and not p.name.endswith(".checkpoint.jsonl")]
     assert present == [], "nothing of the set is in place (the checkpoint stays, for --resume)"
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+# Bullet "Read-only folders, over-long names, a full disk or a directory as target give tracebacks and leave partial
+# or stale output sets that look complete" (the directory case is the test above; these are the other three).
+def test_a_full_disk_midway_leaves_no_partial_set_and_the_folder_goes_on(tmp_path, small, drafter, monkeypatch):
+    import errno
+
+    import assistant.rewrite_report as rewrite_report
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_document(small, folder / "a.txt")
+    out = tmp_path / "out"
+    real = rewrite_report.write_reports
+
+    def full_disk(run, stem):  # the documents are already written when the disk fills
+        raise OSError(errno.ENOSPC, "No space left on device", str(stem))
+
+    monkeypatch.setattr(rewrite_report, "write_reports", full_disk)
+    console = _console()
+    assert _folder(folder, out, lambda: drafter, _args(), console) == 1
+    text = console.file.getvalue()
+    assert "磁盘空间不足" in text and "Traceback" not in text
+    left = [p.name for p in out.iterdir()] if out.exists() else []
+    assert not [n for n in left if n.endswith((".docx", ".txt", ".xlsx", ".md"))], left
+    assert not [n for n in left if n.startswith(".") and "staging" in n], left
+    monkeypatch.setattr(rewrite_report, "write_reports", real)
+    assert _folder(folder, out, lambda: drafter, _args(resume=True), _console()) == 0
+    assert (out / "a_改写.docx").exists() and (out / "a_改写.report.xlsx").exists()
+
+
+def test_a_read_only_target_is_one_chinese_line_not_a_traceback(tmp_path, small, drafter, monkeypatch, capsys):
+    import errno
+
+    import assistant.draft
+    from assistant.documents import outputs
+
+    src = write_document(small, tmp_path / "in.docx")
+    out = tmp_path / "ro" / "new"
+
+    def read_only(self):  # root ignores chmod, so the refusal the kernel gives is raised here
+        raise PermissionError(errno.EACCES, "Permission denied", str(self.dir))
+
+    monkeypatch.setattr(outputs.Staging, "__enter__", read_only)
+    monkeypatch.setattr(assistant.draft, "get_drafter", lambda name=None: drafter)
+    code = main(["rewrite", str(src), "-o", str(out), "-q", "--drafter", "exemplar"])
+    err = capsys.readouterr().err
+    assert code != 0 and "没有写入权限" in err and "Traceback" not in err
+    left = [p.name for p in out.parent.iterdir() if not p.name.startswith(".")] if out.parent.exists() else []
+    assert [n for n in left if not n.endswith(".checkpoint.jsonl")] == [], left  # the checkpoint is for --resume
+
+
+def test_over_long_input_names_give_valid_output_names(tmp_path, small, drafter, monkeypatch):
+    import assistant.draft
+
+    src = write_document(small, tmp_path / ("绩效目标" * 20 + ".txt"))  # 240 bytes: every derived name is longer
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(assistant.draft, "get_drafter", lambda name=None: drafter)
+    assert main(["rewrite", str(src), "-o", str(out), "-q", "--drafter", "exemplar"]) == 0
+    names = [p.name for p in out.iterdir() if not p.name.startswith(".")]
+    assert {Path(n).suffix for n in names} >= {".docx", ".txt", ".xlsx"}
+    assert all(len(n.encode("utf-8")) <= 255 for n in names)
+    assert src.exists()
