@@ -427,9 +427,11 @@ def launch(host: str = "127.0.0.1", port: int = 7860, block: bool = True, warm: 
     theme = gr.themes.Default(font=THEME_FONTS, font_mono=["monospace"])
     from starlette.middleware import Middleware
 
-    from ui.body_limit import MIB, BodyLimit
+    from ui.body_limit import MIB, BodyLimit, IdleTrim
 
+    idle = IdleTrim(idle=float(os.environ.get("ZHIBIAO_UI_IDLE_TRIM", "60"))).start()  # memory back when idle
+    limit = Middleware(BodyLimit, file_limit=int(MAX_UPLOAD.removesuffix("mb")) * MIB, idle=idle)
     demo.launch(server_name=host, server_port=port, auth=_auth(), max_file_size=MAX_UPLOAD,
                 prevent_thread_lock=not block, quiet=not block, theme=theme, css=CSS, footer_links=[], show_error=False,
-                app_kwargs={"middleware": [Middleware(BodyLimit, file_limit=int(MAX_UPLOAD.removesuffix("mb")) * MIB)]})
+                app_kwargs={"middleware": [limit]})
     return demo

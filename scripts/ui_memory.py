@@ -1,0 +1,131 @@
+"""Server memory of the UI under load and when idle (issue #17): RSS at start, after N drafts, during idle minutes.
+
+Starts `zhibiao ui` on a free loopback port in its own process, drafts N varied briefs through the HTTP API
+(gradio_client, a few concurrent clients), then samples the server's RSS (from /proc) once a minute while idle.
+The server gives memory back after ZHIBIAO_UI_IDLE_TRIM seconds without requests (default 60).
+
+    python3 scripts/ui_memory.py --drafts 3000 --clients 4 --idle-minutes 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OBJECTS = ["农村公路养护", "校舍维修改造", "污水管网建设", "老旧小区改造", "高标准农田建设", "公共文化服务",
+           "城乡医疗救助", "消防装备购置", "河道综合治理", "智慧社区建设", "退役军人服务", "林业有害生物防治"]
+UNITS = [("公里", 10, 400), ("所", 2, 40), ("处", 3, 60), ("亩", 500, 20000), ("场", 5, 120), ("人次", 100, 9000)]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def brief(rng: random.Random, i: int) -> tuple:
+    obj = rng.choice(OBJECTS)
+    unit, low, high = rng.choice(UNITS)
+    n = rng.randint(low, high)
+    name = f"{rng.randint(2024, 2027)}年第{i}号{obj}项目"
+    purpose = f"实施{obj}，完成{n}{unit}，按期验收，服务对象满意度不低于90%"
+    return name, purpose, f"{rng.randint(20, 5000)}万元", 2026, rng.choice(["2015", "2021"]), None, []
+
+
+def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 600) -> None:
+    import urllib.request
+
+    start = time.time()
+    while time.time() - start < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"服务进程已退出（返回码 {proc.returncode}）")
+        try:
+            urllib.request.urlopen(url + "config", timeout=5).read()
+            return
+        except OSError:
+            time.sleep(1)
+    raise SystemExit("服务未能在限定时间内启动")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="测量网页版服务进程在批量起草后和空闲时的内存（RSS）")
+    parser.add_argument("--drafts", type=int, default=3000, help="起草次数（默认 3000）")
+    parser.add_argument("--clients", type=int, default=4, help="并发客户端数（默认 4）")
+    parser.add_argument("--idle-minutes", type=int, default=10, help="起草后空闲测量的分钟数（默认 10）")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    from gradio_client import Client
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = dict(os.environ)
+    env.pop("ZHIBIAO_UI_AUTH", None)  # no login page for the measuring clients
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ui", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rows: list[tuple[str, float, str]] = []
+    try:
+        wait_ready(url, proc)
+        time.sleep(5)
+        rows.append(("启动后", rss_mb(proc.pid), ""))
+        rng = random.Random(args.seed)
+        briefs = [brief(rng, i) for i in range(args.drafts)]
+        lock = threading.Lock()
+        done, errors, peak = [0], [0], [rows[0][1]]
+
+        def worker(k: int) -> None:
+            client = Client(url, verbose=False)
+            for i in range(k, args.drafts, args.clients):
+                try:
+                    client.predict(*briefs[i], api_name="/draft")
+                    ok = True
+                except Exception:  # noqa: BLE001  counted; the table reports it
+                    ok = False
+                with lock:
+                    done[0] += 1
+                    errors[0] += not ok
+                    if done[0] % 100 == 0:
+                        peak[0] = max(peak[0], rss_mb(proc.pid))
+                        print(f"  {done[0]}/{args.drafts} 份，RSS {peak[0]:.0f} MB", file=sys.stderr, flush=True)
+
+        start = time.time()
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(args.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        seconds = time.time() - start
+        rows.append((f"起草 {done[0]} 份后", rss_mb(proc.pid),
+                     f"{seconds:.0f} 秒，{done[0] / seconds:.1f} 份/秒，错误 {errors[0]}，峰值 {peak[0]:.0f} MB"))
+        for minute in range(1, args.idle_minutes + 1):
+            time.sleep(60)
+            rows.append((f"空闲 {minute} 分钟", rss_mb(proc.pid), ""))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    print(f"{'时点':<14}{'RSS (MB)':>10}  说明")
+    for label, mb, note in rows:
+        print(f"{label:<14}{mb:>10.0f}  {note}")
+    return 0 if rows and errors[0] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
