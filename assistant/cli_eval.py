@@ -89,7 +89,7 @@ def add_parser(sub) -> None:
 
     p = esub.add_parser("calibrate", help="用真实公开的绩效目标表校准评分：各标签得分分布与 AUC",
                         description="对带标签（good/mixed/vague）的真实绩效目标表评分，报告 AUC、各标签均值和分布图。")
-    p.add_argument("--tables", help="表文件（.jsonl，格式同 eval/cases/real_tables.jsonl；默认内置的 40 张表）")
+    p.add_argument("--tables", help="表文件（.jsonl，格式同 eval/cases/real_tables.jsonl；默认内置的 60 张表：real_tables.jsonl 的 40 张与 real_tables_web.jsonl 的 20 张）")
     p.add_argument("-o", "--output", default="runs/calibration", help="输出目录（默认 runs/calibration）")
     p.set_defaults(func=cmd_eval_calibrate)
 
