@@ -242,10 +242,11 @@ def parse_value(raw: str | None) -> ParsedValue:
     if text in VAGUE_VALUES:
         return ParsedValue(raw=raw, kind="vague", grade=text)
 
-    # dates and periods
+    # dates and periods; a recurring deadline (每年12月底前) is that date in every year, the budget year included
+    dated = text[2:] if text.startswith(("每年", "当年", "年度")) and len(text) > 2 else text
     for parser in (_parse_date, _parse_period):
         try:
-            parsed = parser(text)
+            parsed = parser(dated)
         except ValueError:  # 0000年1月: no such date
             return ParsedValue(raw=raw, kind="unparsed")
         if parsed:

@@ -103,3 +103,11 @@ def test_long_or_impossible_values_are_unparsed_not_errors():
     for raw in ("年月" * 20000, "1" * 40000, "0000年1月", "≥" + "9" * (MAX_VALUE_CHARS + 1) + "%"):
         assert parse_value(raw).kind == "unparsed"
     assert parse_value("2023年1月").kind == "date"
+
+
+def test_recurring_deadline_is_a_date():
+    from assistant.values import parse_value
+
+    assert parse_value("每年12月底前").kind == "date"
+    assert parse_value("当年10月31日前").kind == "date"
+    assert parse_value("每年").kind != "date"

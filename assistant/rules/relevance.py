@@ -68,8 +68,15 @@ def _objects(text: str) -> set[str]:
     return cjk_bigrams(text, _stop("bigrams"))
 
 
+def _whole_department(name: str) -> bool:
+    """部门整体绩效目标 / 单位整体支出绩效目标: the table of a whole department rather than of one project."""
+    return any(w in (name or "") for w in ("部门整体", "单位整体", "整体支出绩效", "整体绩效目标"))
+
+
 def unrelated_rows(ctx: Context) -> list[int]:
     """产出 rows (数量/质量/时效) whose name and 解释 share no object with the project's name, 资金用途 and goal."""
+    if "unrelated" not in ctx._cache and _whole_department(ctx.sheet.name):
+        ctx._cache["unrelated"] = []  # a 部门整体 table measures every function of a department, not one project
     if "unrelated" not in ctx._cache:
         # words of work (改造, 完工) and words shared by many project types say nothing about fit
         vocabulary = project_vocabulary(ctx.project_text)
