@@ -137,14 +137,29 @@ class IdleTrim:
                 self.trims += 1
 
 
-def trim_memory() -> None:
+def trim_memory(min_cache: int = 1024) -> int:
+    """Clear the project's large lru caches (they refill in milliseconds), collect, give free pages back to the OS.
+
+    Caches of fewer than `min_cache` entries hold loaded resources (library, store, models) and stay.
+    Returns the number of caches cleared.
+    """
     import ctypes
     import ctypes.util
+    import functools
     import gc
 
+    cleared = 0
+    for obj in gc.get_objects():
+        if isinstance(obj, functools._lru_cache_wrapper) and str(getattr(obj, "__module__", "")).startswith(
+                ("assistant", "retrieval", "ui")):
+            maxsize = obj.cache_parameters()["maxsize"]
+            if maxsize is None or maxsize >= min_cache:
+                obj.cache_clear()
+                cleared += 1
     gc.collect()
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.malloc_trim(0)
     except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): gc alone
         pass
+    return cleared
