@@ -184,6 +184,10 @@ def rewrite_document(doc: Document, drafter, *, keep_good: bool = True, concurre
             return _failed(i, sheet, exc)
 
     todo = [i for i in range(total) if i not in results]
+    if concurrency > 1 and getattr(drafter, "cpu_bound", False):
+        # threads help a drafter that waits on an endpoint, not one that computes: run the offline drafter in one
+        log.info("drafter %s is CPU-bound: --concurrency %d runs as 1", getattr(drafter, "name", "?"), concurrency)
+        concurrency = 1
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         futures = {pool.submit(work, i): i for i in todo}
         for future in as_completed(futures):

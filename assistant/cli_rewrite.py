@@ -232,7 +232,7 @@ def add_parser(sub) -> None:
     group.add_argument("--keep-good", dest="rewrite_all", action="store_false", default=False,
                        help="保留没有错误的指标（默认）")
     group.add_argument("--rewrite-all", dest="rewrite_all", action="store_true", help="全部指标都改写")
-    p.add_argument("--concurrency", type=int, default=1, help="同时改写的项目数（大模型方式可设 2～8，默认 1）")
+    p.add_argument("--concurrency", type=int, default=1, help="同时改写的项目数（大模型方式可设 2～8，默认 1；离线方式受 CPU 限制，始终按 1 运行）")
     p.add_argument("--resume", action="store_true", help="从上次中断处继续（已完成的项目和文件不重做）")
     p.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_rewrite)

@@ -39,8 +39,19 @@ def test_offline_rewrite_at_concurrency_4_on_a_fresh_home_finishes_every_project
     from assistant.drafters.exemplar import ExemplarDrafter
 
     doc, _ = read_document(seed_path)
-    run = rewrite_document(doc, ExemplarDrafter(), concurrency=4)
+    threads = set()
+
+    class Recording(ExemplarDrafter):
+        def draft(self, brief):
+            import threading
+
+            threads.add(threading.get_ident())
+            return super().draft(brief)
+
+    run = rewrite_document(doc, Recording(), concurrency=4)
     assert not run.failed and all(p.after is not None for p in run.projects)
+    # the offline drafter computes under the GIL: --concurrency 4 runs in one worker instead of four contending ones
+    assert len(threads) == 1
 
 
 def test_breaker_stops_calling_a_dead_endpoint_and_resume_picks_the_projects_up(fresh_home, seed_path, tmp_path):
