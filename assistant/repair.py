@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 
-from assistant.lexicon import is_rate_name, jaccard
+from assistant.lexicon import COST_WORDS, ECO_WORDS, ECON_WORDS, TIME_WORDS, has_any, is_rate_name, jaccard
 from assistant.models import Indicator
 from assistant.rules.base import Finding
-from assistant.taxonomy import level1_for
-from assistant.values import ParsedValue
+from assistant.taxonomy import (
+    BENEFIT, COST2, ECOLOGICAL, ECON_COST, ECONOMIC, OUTPUT, QUALITY, QUANTITY, SATISFACTION, SERVICE_SATISFACTION,
+    SOCIAL, SUSTAINABLE, TAXONOMY, TIMELINESS, Layout, convert_level2, level1_for, normalize_level1, normalize_level2,
+)
+from assistant.values import MONEY_UNITS, TIME_UNITS, ParsedValue
 
 # an error means the row measures nothing or the wrong thing, and the row is replaced, not repaired
 # (every error but these three, which completing the row repairs: a foreign 解释 or 依据 is rewritten, and the
@@ -21,6 +24,63 @@ _NAME_UNITS = (("人次", "人次"), ("人数", "人"), ("户数", "户"), ("次
 _MUST_EQUAL = ("准确", "发放", "验收", "兑付", "到位", "足额", "覆盖", "办结", "整改", "建档", "公示")
 _SUGGESTED = re.compile(r"如“([^”]+)”")
 _PLAIN_UNITS = ("百分比", "％", "M", "m", "KM", "km", "Km", "平米", "度")
+
+
+_LEVEL_NOTE = re.compile(r"[（(][^）)]*[）)]")
+_ON_TIME = ("及时", "按时", "按期", "进度", "时效", "准时", "限时")
+_UNIT_COST = ("成本", "单价", "造价", "定额", "费用", "经费", "补助标准", "投资")
+_LASTING = ("持续", "长效", "长期", "运维", "管护", "使用年限", "机制")
+
+
+def _output_level2(ind: Indicator, layout: Layout) -> str:
+    """The 产出 二级 a row measures, read from its name and value (a heading that names only the 一级)."""
+    v, name = ind.parsed_value, ind.name
+    cost = ECON_COST if layout == "2021" else COST2
+    if v.kind in ("date", "period") or (v.unit or "") in TIME_UNITS:
+        return TIMELINESS
+    if is_rate_name(name):
+        return TIMELINESS if has_any(name, _ON_TIME) else QUALITY
+    if (v.unit or "").split("/")[0] in MONEY_UNITS or has_any(name, _UNIT_COST):
+        return cost
+    if has_any(name, TIME_WORDS) and v.unit is None:
+        return TIMELINESS
+    return QUANTITY
+
+
+def _benefit_level2(ind: Indicator) -> str:
+    name = ind.name
+    if "满意" in name:
+        return SERVICE_SATISFACTION
+    if has_any(name, ECO_WORDS):
+        return ECOLOGICAL
+    if has_any(name, ECON_WORDS):
+        return ECONOMIC
+    return SUSTAINABLE if has_any(name, _LASTING) else SOCIAL
+
+
+def canonical_level2(ind: Indicator, layout: Layout) -> str:
+    """The 二级 of the layout a legacy row belongs to, when its heading is a variant the checker does not accept:
+    a note in brackets (数量指标(或建筑规模指标)), 目标 for 指标 (社会效益目标, 数量目标), another layout's name
+    (成本指标 in a 2021 table), or a heading that names only the 一级 or several 二级 at once (产出指标, 效益指标,
+    社会、经济、生态效益指标), in which case the row's own name and value decide. Unknown headings are kept."""
+    allowed = {l2 for l2s in TAXONOMY[layout].values() for l2 in l2s}
+    raw = normalize_level2(ind.level2)
+    for key in (raw, _LEVEL_NOTE.sub("", raw)):
+        for cand in (key, re.sub(r"目标$", "指标", key)):
+            cand = normalize_level2(cand)
+            cand = convert_level2(cand, layout) or cand
+            if cand in allowed:
+                return cand
+    key = re.sub(r"目标$", "指标", _LEVEL_NOTE.sub("", raw))
+    heading = normalize_level1(key)
+    level1 = heading if heading in TAXONOMY[layout] else normalize_level1(re.sub(r"目标$", "指标", ind.level1))
+    if "满意" in key or level1 == SATISFACTION:
+        return SERVICE_SATISFACTION
+    if "效益" in key or level1 == BENEFIT:
+        return _benefit_level2(ind)
+    if heading == OUTPUT or level1 == OUTPUT:
+        return _output_level2(ind, layout)
+    return raw
 
 
 def is_fact(v: ParsedValue) -> bool:
@@ -100,6 +160,11 @@ def complete(ind: Indicator, findings: list[Finding], library: list[Indicator], 
     """The row with its value kept and what it lacks added; returns the row and what was done, in Chinese."""
     done: list[str] = []
     update: dict[str, str] = {}
+    level2 = canonical_level2(ind, layout)
+    if level2 != ind.level2:
+        update["level2"] = level2
+        done.append(f"二级指标改为{level2}（原为{ind.level2 or '空'}）")
+        ind = ind.model_copy(update={"level2": level2})
     level1 = level1_for(ind.level2, layout)
     if level1 and level1 != ind.level1:
         update["level1"] = level1

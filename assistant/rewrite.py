@@ -12,7 +12,7 @@ from assistant.brief import Brief
 from assistant.drafters.exemplar import compose_goal
 from assistant.lexicon import jaccard, normalize_name
 from assistant.models import Indicator, ProjectSheet
-from assistant.repair import complete, must_replace
+from assistant.repair import canonical_level2, complete, must_replace
 from assistant.report import ProjectReport, check_project
 from assistant.taxonomy import BENEFIT_LEVEL2, clean
 
@@ -103,27 +103,29 @@ def merge(legacy: ProjectSheet, draft_rows: list[Indicator], bad: dict[int, list
         if f.index is not None:
             by_row.setdefault(f.index, []).append(f)
     replace = {i for i, ind in enumerate(legacy.indicators) if not keep_good or must_replace(ind, by_row.get(i, []))}
+    # a heading the checker does not accept (数量目标, 社会效益目标, 产出指标) is read as the 二级 it stands for
+    level2 = [canonical_level2(ind, legacy.layout) for ind in legacy.indicators]
     for i, ind in enumerate(legacy.indicators):
         if i in replace:
             continue
         row, done = complete(ind, by_row.get(i, []), draft_rows, sheet_year(legacy), legacy.name, legacy.layout)
         rows.append(row)
         kept_names.add(normalize_name(row.name))
-        changes.append(Change(action="completed" if done else "kept", level2=ind.level2, before=ind, after=row,
+        changes.append(Change(action="completed" if done else "kept", level2=row.level2, before=ind, after=row,
                               rules=bad.get(i, []), done=done))
     for i, ind in enumerate(legacy.indicators):
         if i not in replace:
             continue
-        options = [(n, r) for n, r in enumerate(draft_rows) if n not in used and r.level2 == ind.level2
+        options = [(n, r) for n, r in enumerate(draft_rows) if n not in used and r.level2 == level2[i]
                    and normalize_name(r.name) not in kept_names]
         if not options:
-            changes.append(Change(action="removed", level2=ind.level2, before=ind, rules=bad.get(i, [])))
+            changes.append(Change(action="removed", level2=level2[i], before=ind, rules=bad.get(i, [])))
             continue
         n, best = max(options, key=lambda o: (_similarity(ind, o[1]), -o[0]))
         used.add(n)
         rows.append(best)
         kept_names.add(normalize_name(best.name))
-        changes.append(Change(action="rewritten", level2=ind.level2, before=ind, after=best, rules=bad.get(i, [])))
+        changes.append(Change(action="rewritten", level2=level2[i], before=ind, after=best, rules=bad.get(i, [])))
     present = {r.level2 for r in rows}
     for n, r in enumerate(draft_rows):
         if n in used or normalize_name(r.name) in kept_names:
@@ -138,9 +140,22 @@ def merge(legacy: ProjectSheet, draft_rows: list[Indicator], bad: dict[int, list
             kept_names.add(normalize_name(r.name))
             used.add(n)
             changes.append(Change(action="added", level2=r.level2, after=r))
-    order = {l2: k for k, l2 in enumerate(dict.fromkeys([r.level2 for r in draft_rows] + [r.level2 for r in legacy.indicators]))}
+    order = {l2: k for k, l2 in enumerate(dict.fromkeys([r.level2 for r in draft_rows] + level2))}
     rows.sort(key=lambda r: order.get(r.level2, 99))
     return rows, changes
+
+
+_MAX_ROUNDS = 4
+# a drafted row with one of these is about another project (C01) or cannot be read as a target (any row error)
+_MISFIT_RULES = frozenset({"C01"})
+
+
+def _misfits(report: ProjectReport, rows: list[Indicator], changes: list[Change]) -> list[Indicator]:
+    """The drafted rows (added or replacing a legacy row) that the re-check finds in error or unrelated."""
+    drafted = [c.after for c in changes if c.action in ("added", "rewritten") and c.after is not None]
+    flagged = {f.index for f in report.findings if f.index is not None
+               and (f.severity == "error" or f.rule in _MISFIT_RULES)}
+    return [rows[k] for k in sorted(flagged) if k < len(rows) and any(rows[k] is d for d in drafted)]
 
 
 def rewrite_sheet(sheet: ProjectSheet, drafter, index: int = 0, keep_good: bool = True) -> ProjectRewrite:
@@ -163,15 +178,25 @@ def rewrite_sheet(sheet: ProjectSheet, drafter, index: int = 0, keep_good: bool 
         draft = drafter.rewrite(brief, legacy, before.findings)
     else:
         draft = drafter.draft(brief)
-    rows, changes = merge(legacy, draft.sheet.indicators, bad, keep_good, before.findings)
-    goals = legacy.goals
-    if goal_is_empty(legacy):
-        goals = [compose_goal(brief, rows)]
-        result.goal_rewritten = True
-    # the project's own facts are copied from the input: code, name, budget, 资金用途, spending plan, title
-    after_sheet = legacy.model_copy(update={"indicators": rows, "goals": goals})
     # the department's own indicators describe the project's objects as much as its name does
-    result.after = check_project(after_sheet, context=" ".join(i.name for i in legacy.indicators))
+    context = " ".join(i.name for i in legacy.indicators)
+    offered = list(draft.sheet.indicators)
+    for _ in range(_MAX_ROUNDS):
+        rows, changes = merge(legacy, offered, bad, keep_good, before.findings)
+        goals = legacy.goals
+        if goal_is_empty(legacy):
+            goals = [compose_goal(brief, rows)]
+        # the project's own facts are copied from the input: code, name, budget, 资金用途, spending plan, title
+        after_sheet = legacy.model_copy(update={"indicators": rows, "goals": goals})
+        after = check_project(after_sheet, context=context)
+        refused = _misfits(after, rows, changes)
+        if not refused:
+            break
+        # a drafted row that carries an error or is about another project's objects is worse than none: the
+        # next drafted row of the same 二级 is tried, or the legacy row's place stays empty
+        offered = [r for r in offered if all(r is not x for x in refused)]
+    result.goal_rewritten = goal_is_empty(legacy)
+    result.after = after
     result.changes = changes
     result.sources = [s.id for s in draft.sources]
     return result
