@@ -39,6 +39,12 @@ def facts_ledger(p: ProjectRewrite) -> list[FactEntry]:
     after_rows = (p.after.sheet.indicators if p.after else p.before.sheet.indicators)
     out: list[FactEntry] = []
     for c in p.changes:
+        if c.before is not None and c.action == "completed" and c.after is not None \
+                and not (is_fact(c.before.parsed_value) or implied_unit(c.before)):
+            # one fact of a value that listed several (困难台胞432人、高龄台胞1792人), now a row of its own
+            out.append(FactEntry(indicator=c.before.name, value=c.before.value, fate="completed",
+                                 where=f"{c.after.name}｜{c.after.value}"))
+            continue
         if c.before is None or not (is_fact(c.before.parsed_value) or implied_unit(c.before)):
             continue
         v = c.before.parsed_value

@@ -80,7 +80,51 @@ def canonical_level2(ind: Indicator, layout: Layout) -> str:
         return _benefit_level2(ind)
     if heading == OUTPUT or level1 == OUTPUT:
         return _output_level2(ind, layout)
+    if not raw and not level1:  # a row with no heading at all: its own name and value say what it measures
+        if "满意" in ind.name:
+            return SERVICE_SATISFACTION
+        if has_any(ind.name, ECO_WORDS) or has_any(ind.name, ECON_WORDS) or has_any(ind.name, _BENEFIT_HINTS):
+            return _benefit_level2(ind)
+        return _output_level2(ind, layout)
     return raw
+
+
+_BENEFIT_HINTS = ("受益", "带动", "增收", "改善", "提升", "群众", "覆盖率", "知晓率")
+# one part of a value that lists several facts: 困难台胞432人 / 夏令营活动1次 / 培训≥2期
+_PART = re.compile(r"^(?P<obj>[^\d≥≤＞＜><=＝]*?[\u4e00-\u9fff][^\d≥≤＞＜><=＝]*?)\s*(?P<op>[≥≤＞＜><=＝]?)\s*"
+                   r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[^\d\s、，,；;。]{1,4})$")
+_PART_SEP = re.compile(r"[、，,；;。\n]+")
+_LEAD_VERBS = ("开展", "举办", "组织", "完成", "实施", "发放", "提供", "建设", "新建")
+
+
+def split_compound(ind: Indicator) -> list[Indicator]:
+    """A value that states several facts in words (困难台胞432人、高龄台胞1792人; 开展丰收节活动1次、夏令营活动1次)
+    as one row per fact, each named object + dimension with its own value; [] when the value is not such a list.
+    Every part of the value must be a fact, so nothing the department wrote is lost by the split."""
+    from assistant.rules.names import _dimension_for
+    from assistant.values import parse_value
+
+    if is_fact(ind.parsed_value) or implied_unit(ind):
+        return []
+    parts = [p.strip() for p in _PART_SEP.split(ind.value.strip()) if p.strip()]
+    out: list[Indicator] = []
+    for part in parts:
+        m = _PART.match(part)
+        if not m:
+            return []
+        value = f"{m['op'] or '='}{m['num']}{m['unit']}".replace("＝", "=")
+        v = parse_value(value)
+        if v.kind != "number" or v.unit is None:
+            return []
+        obj = m["obj"].strip("：: ")
+        for verb in _LEAD_VERBS:
+            if obj.startswith(verb) and len(obj) - len(verb) >= 2:
+                obj = obj[len(verb):]
+                break
+        dim = _dimension_for(v.unit)
+        name = obj if obj.endswith(dim) or is_rate_name(obj) else obj + dim
+        out.append(ind.model_copy(update={"name": name, "value": value, "description": "", "basis": ""}))
+    return out
 
 
 def is_fact(v: ParsedValue) -> bool:
@@ -107,7 +151,8 @@ def must_replace(ind: Indicator, findings: list[Finding]) -> bool:
 def _with_year(ind: Indicator, year: int | None) -> str:
     """A deadline printed without its year (11月底前) gets the budget year the document states."""
     v = ind.parsed_value
-    if v.kind == "date" and v.deadline and v.deadline.year == 1900 and not v.year_slot and year:
+    recurring = ind.value.strip().startswith(("每年", "每季度", "每月"))  # 每年12月底前 holds in every year
+    if v.kind == "date" and v.deadline and v.deadline.year == 1900 and not v.year_slot and year and not recurring:
         return f"{year}年{ind.value.strip()}"
     return ind.value
 

@@ -12,9 +12,9 @@ from assistant.brief import Brief
 from assistant.drafters.exemplar import compose_goal
 from assistant.lexicon import jaccard, normalize_name
 from assistant.models import Indicator, ProjectSheet
-from assistant.repair import canonical_level2, complete, must_replace
+from assistant.repair import canonical_level2, complete, must_replace, split_compound
 from assistant.report import ProjectReport, check_project
-from assistant.taxonomy import BENEFIT_LEVEL2, clean
+from assistant.taxonomy import BENEFIT_LEVEL2, QUALITY, QUANTITY, SOCIAL, clean
 
 Action = Literal["kept", "completed", "rewritten", "added", "removed"]
 MIN_OUTPUT_ROWS = 2
@@ -90,7 +90,8 @@ def _similarity(a: Indicator, b: Indicator) -> float:
 
 
 def merge(legacy: ProjectSheet, draft_rows: list[Indicator], bad: dict[int, list[str]],
-          keep_good: bool = True, findings: list | None = None) -> tuple[list[Indicator], list[Change]]:
+          keep_good: bool = True, findings: list | None = None,
+          force: frozenset[int] = frozenset()) -> tuple[list[Indicator], list[Change]]:
     """A legacy row whose value is a fact is kept and completed in place (operator, 解释, 依据); only rows that
     measure nothing or the wrong thing are replaced by the most similar unused drafted row of the same 二级 (or
     removed when there is none); 二级 the table still lacks are then added from the draft."""
@@ -102,7 +103,8 @@ def merge(legacy: ProjectSheet, draft_rows: list[Indicator], bad: dict[int, list
     for f in findings or []:
         if f.index is not None:
             by_row.setdefault(f.index, []).append(f)
-    replace = {i for i, ind in enumerate(legacy.indicators) if not keep_good or must_replace(ind, by_row.get(i, []))}
+    replace = {i for i, ind in enumerate(legacy.indicators)
+               if not keep_good or i in force or must_replace(ind, by_row.get(i, []))}
     # a heading the checker does not accept (数量目标, 社会效益目标, 产出指标) is read as the 二级 it stands for
     level2 = [canonical_level2(ind, legacy.layout) for ind in legacy.indicators]
     for i, ind in enumerate(legacy.indicators):
@@ -115,6 +117,15 @@ def merge(legacy: ProjectSheet, draft_rows: list[Indicator], bad: dict[int, list
                               rules=bad.get(i, []), done=done))
     for i, ind in enumerate(legacy.indicators):
         if i not in replace:
+            continue
+        parts = split_compound(ind) if keep_good and i not in force else []
+        if parts:  # 困难台胞432人、高龄台胞1792人: one completed row per stated fact, nothing replaced
+            for part in parts:
+                row, done = complete(part, [], draft_rows, sheet_year(legacy), legacy.name, legacy.layout)
+                rows.append(row)
+                kept_names.add(normalize_name(row.name))
+                changes.append(Change(action="completed", level2=row.level2, before=ind, after=row,
+                                      rules=bad.get(i, []), done=[f"由原指标值“{ind.value}”拆分"] + done))
             continue
         options = [(n, r) for n, r in enumerate(draft_rows) if n not in used and r.level2 == level2[i]
                    and normalize_name(r.name) not in kept_names]
@@ -158,6 +169,60 @@ def _misfits(report: ProjectReport, rows: list[Indicator], changes: list[Change]
     return [rows[k] for k in sorted(flagged) if k < len(rows) and any(rows[k] is d for d in drafted)]
 
 
+def _recheck(legacy: ProjectSheet, brief: Brief, rows: list[Indicator], context: str) -> ProjectReport:
+    goals = legacy.goals
+    if goal_is_empty(legacy):
+        goals = [compose_goal(brief, rows)]
+    # the project's own facts are copied from the input: code, name, budget, 资金用途, spending plan, title
+    return check_project(legacy.model_copy(update={"indicators": rows, "goals": goals}), context=context)
+
+
+def _broken_legacy(report: ProjectReport, rows: list[Indicator], changes: list[Change],
+                   legacy: ProjectSheet) -> dict[int, list[str]]:
+    """Legacy rows, kept or completed, that the re-check finds in error: their index in the legacy table and rules."""
+    errors: dict[int, list[str]] = {}
+    for f in report.findings:
+        if f.index is not None and f.severity == "error" and f.index < len(rows):
+            errors.setdefault(f.index, []).append(f.rule)
+    out: dict[int, list[str]] = {}
+    for k, codes in errors.items():
+        c = next((c for c in changes if c.after is rows[k] and c.action in ("kept", "completed")), None)
+        if c is None or c.before is None:
+            continue
+        i = next((i for i, x in enumerate(legacy.indicators) if x is c.before), None)
+        if i is not None:
+            out[i] = codes
+    return out
+
+
+_CORE = {"缺少数量指标": QUANTITY, "缺少质量指标": QUALITY}
+
+
+def _missing_core(report: ProjectReport) -> set[str]:
+    """The core 二级 (数量, 质量, a benefit) the re-checked table still lacks (S01)."""
+    out = set()
+    for f in report.findings:
+        if f.rule == "S01":
+            out |= {l2 for key, l2 in _CORE.items() if f.message.startswith(key)}
+            if f.message.startswith("缺少效益指标"):
+                out |= {SOCIAL}
+    return out
+
+
+def _archetype_rows(brief: Brief) -> list[Indicator]:
+    from assistant.drafters.compose import archetype_rows, choose_archetype, object_phrase
+    from assistant.drafters.slots import SlotFiller
+
+    rows = archetype_rows(brief, choose_archetype(brief), object_phrase(brief), SlotFiller(brief))
+    seen: set[str] = set()
+    out = []
+    for r in rows:  # one row per missing 二级 is enough to make the table whole
+        if r.level2 not in seen:
+            seen.add(r.level2)
+            out.append(r)
+    return out
+
+
 def rewrite_sheet(sheet: ProjectSheet, drafter, index: int = 0, keep_good: bool = True) -> ProjectRewrite:
     """Check, rewrite what has errors (or everything), re-check. Metadata is copied, never regenerated."""
     before = check_project(sheet)
@@ -181,20 +246,29 @@ def rewrite_sheet(sheet: ProjectSheet, drafter, index: int = 0, keep_good: bool 
     # the department's own indicators describe the project's objects as much as its name does
     context = " ".join(i.name for i in legacy.indicators)
     offered = list(draft.sheet.indicators)
+    force: set[int] = set()
     for _ in range(_MAX_ROUNDS):
-        rows, changes = merge(legacy, offered, bad, keep_good, before.findings)
-        goals = legacy.goals
-        if goal_is_empty(legacy):
-            goals = [compose_goal(brief, rows)]
-        # the project's own facts are copied from the input: code, name, budget, 资金用途, spending plan, title
-        after_sheet = legacy.model_copy(update={"indicators": rows, "goals": goals})
-        after = check_project(after_sheet, context=context)
+        rows, changes = merge(legacy, offered, bad, keep_good, before.findings, frozenset(force))
+        after = _recheck(legacy, brief, rows, context)
         refused = _misfits(after, rows, changes)
-        if not refused:
+        # a legacy row that completing put under its proper 二级 may now show an error there (100% as a 成本):
+        # it measures the wrong thing after all, and is replaced like any other
+        broken = _broken_legacy(after, rows, changes, legacy)
+        for i, codes in broken.items():
+            bad[i] = list(dict.fromkeys(bad.get(i, []) + codes))
+        if not refused and not broken.keys() - force:
             break
+        force |= broken.keys()
         # a drafted row that carries an error or is about another project's objects is worse than none: the
         # next drafted row of the same 二级 is tried, or the legacy row's place stays empty
         offered = [r for r in offered if all(r is not x for x in refused)]
+    missing = _missing_core(after)
+    if missing:  # no drafted row of a core 二级 fits: the archetype's rows, naming the project's own object
+        extra = [r for r in _archetype_rows(brief) if r.level2 in missing]
+        if extra:
+            rows = rows + extra
+            changes = changes + [Change(action="added", level2=r.level2, after=r) for r in extra]
+            after = _recheck(legacy, brief, rows, context)
     result.goal_rewritten = goal_is_empty(legacy)
     result.after = after
     result.changes = changes

@@ -67,7 +67,7 @@ _DATE_RE = re.compile(
 _YEAR_END_RE = re.compile(r"(?P<y>\d{4}|\{YEAR[+-]?\d?\})\s*年\s*(?P<what>底|末|年底|年末|内|度内|上半年|下半年)\s*(?P<bound>之前|以前|前|内)?")
 _ISO_DATE_RE = re.compile(r"(?P<y>\d{4})\s*[./\-]\s*(?P<m>\d{1,2})(?:\s*[./\-]\s*(?P<d>\d{1,2}))?")
 _ISO_PLAIN = r"\d{4}\s*[./\-]\s*\d{1,2}(?:\s*[./\-]\s*\d{1,2})?"
-_PERIOD_RE = re.compile(rf"^(?P<a>{_ISO_PLAIN}|.+?年.+?月.*?)\s*[-–—~～至到]\s*(?P<b>{_ISO_PLAIN}|.+?月.*?)$")
+_PERIOD_RE = re.compile(rf"^(?P<a>{_ISO_PLAIN}|.+?年.+?月.*?)\s*(?:[-–—~～]+|至|到)\s*(?P<b>{_ISO_PLAIN}|.+?月.*?)$")
 _RANGE_RE = re.compile(rf"^(?P<lo>{_NUM_OR_SLOT})\s*(?P<u1>[^\d\s\-–—~～至到{{}}]*)\s*[-–—~～至到]\s*(?P<hi>{_NUM_OR_SLOT})\s*(?P<unit>.*)$")
 _NUMBER_RE = re.compile(rf"^(?P<num>{_NUM_OR_SLOT})\s*(?P<unit>.*)$")
 
@@ -123,7 +123,8 @@ class ParsedValue(BaseModel):
 
 
 def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+    # every digit the department wrote: 1346.0088 stays 1346.0088 (":g" rounded it to 1346.01)
+    return str(int(x)) if float(x).is_integer() else f"{x:.12g}"
 
 
 def _to_float(text: str) -> float | None:
@@ -222,7 +223,13 @@ def _parse_period(text: str) -> ParsedValue | None:
     start, end = _parse_date(m.group("a").strip()), _parse_date(m.group("b").strip())
     if not (start and end and start.deadline and end.deadline):
         return None
-    return ParsedValue(raw=text, kind="period", deadline=start.deadline, period_end=end.deadline)
+    finish = end.deadline
+    if finish.year == 1900 and start.deadline.year != 1900:  # 2023年1月至12月: the end is in the start's year
+        try:
+            finish = finish.replace(year=start.deadline.year)
+        except ValueError:  # 2月29日 in a year without it
+            finish = finish.replace(year=start.deadline.year, day=28)
+    return ParsedValue(raw=text, kind="period", deadline=start.deadline, period_end=finish)
 
 
 @lru_cache(maxsize=8192)

@@ -36,7 +36,7 @@ def _process_term(name: str) -> str | None:
 # a count, length, area… value names the dimension the name leaves out: suggest "object + dimension"
 _UNIT_DIMENSION = {"米": "长度", "公里": "里程", "平方米": "面积", "万平方米": "面积", "亩": "面积", "万亩": "面积", "公顷": "面积",
                    "人": "人数", "人次": "人次", "名": "人数", "户": "户数", "次": "次数", "场": "场次", "场次": "场次",
-                   "元": "金额", "万元": "金额", "天": "天数", "吨": "数量", "%": "比率", "分": "得分"}
+                   "元": "金额", "万元": "金额", "天": "天数", "期": "期数", "批次": "批次", "件": "件数", "吨": "数量", "%": "比率", "分": "得分"}
 
 
 def _dimension_for(unit: str | None) -> str:
