@@ -1,5 +1,6 @@
 """The Gradio app through its API (gradio_client) and in a real headless chromium (playwright)."""
 
+import html
 import os
 import re
 
@@ -40,7 +41,11 @@ def test_api_draft_returns_table_findings_and_score(client):
     table, findings, score, sources, goal, chat = _draft(client)
     assert len(table["data"]) >= 9 and table["headers"][2] == "三级指标"
     assert int(re.search(r"得分 (\d+)", score).group(1)) >= 60 and re.search(r"可提交|待补充", score)
-    assert "canteen-renovation" in sources and goal.startswith("2023年")
+    # the type the draft drew on is named in Chinese, never by its library id
+    from retrieval.library import load_library
+
+    canteen = next(s for s in load_library() if s.id == "canteen-renovation")
+    assert canteen.name in sources and "canteen-renovation" not in sources and goal.startswith("2023年")
     assert any("1200平方米" in row[4] for row in table["data"])
 
 
@@ -54,7 +59,7 @@ def test_api_chat_edit_and_table_edit_are_revalidated(client):
     rows[0][4] = "≥100%"  # a count with a percent target
     edited = client.predict({"headers": table["headers"], "data": rows}, "2023年目标", api_name="/edit_table")
     new_findings, new_score = edited[1], edited[2]
-    assert any(f[0] in ("V03", "V07") for f in new_findings["data"])
+    assert any(f[0].split()[0] in ("V03", "V07") for f in new_findings["data"])
     assert int(re.search(r"得分 (\d+)", new_score).group(1)) < 90
 
 
@@ -69,12 +74,26 @@ def test_api_export_docx_opens_in_python_docx(client):
 def test_api_check_and_rewrite_the_seed(client, seed_path):
     note, summary, findings = client.predict(handle_file(str(seed_path)), api_name="/check")
     assert len(summary["data"]) == 9 and all(row[2] < 60 and row[3] == "差" for row in summary["data"])
-    note, rows, files = client.predict(handle_file(str(seed_path)), True, api_name="/rewrite")
+    note, rows, files, preview = client.predict(handle_file(str(seed_path)), True, api_name="/rewrite")
     assert len(rows["data"]) == 9 and all(row[3] > row[2] for row in rows["data"])
     assert all(row[5] == "可提交" or row[5].startswith("待补充") for row in rows["data"])
     docx_file = next(f for f in files if f.endswith(".docx"))
     doc, _ = read_document(docx_file)
     assert len(doc.projects) == 9
+    # findings name their rule: "V07 “≥100%”式指标值", not a bare code
+    from assistant.report import rule_title
+
+    assert all(row[1] == rule_title(row[1].split()[0]) and len(row[1].split()[0]) < len(row[1]) for row in findings["data"])
+    # the preview shows each project's rows before and after, with what happened to each
+    legacy, _ = read_document(seed_path)
+    blocks = preview.split("<details")[1:]
+    assert len(blocks) == 9
+    for block, old, new in zip(blocks, legacy.projects, doc.projects):
+        assert html.escape(old.name) in block
+        assert all(html.escape(i.name) in block for i in old.indicators), old.name
+        assert all(html.escape(i.name) in block for i in new.indicators), new.name
+        actions = set(re.findall(r"class='rw-action'>([^<]+)<", block))
+        assert actions and actions <= {"保留", "补全", "改写", "新增", "删除"}
 
 
 def test_api_library_search(client):
@@ -215,7 +234,7 @@ def test_browser_answers_the_open_facts_form(app_url):
 def test_api_rewrite_facts_sheet_filled_gives_the_final_document(client, seed_path, tmp_path):
     import openpyxl
 
-    note, rows, files = client.predict(handle_file(str(seed_path)), True, api_name="/rewrite")
+    note, rows, files, _ = client.predict(handle_file(str(seed_path)), True, api_name="/rewrite")
     sheet_path = next(f for f in files if f.endswith(".facts.xlsx"))
     book = openpyxl.load_workbook(sheet_path)
     ws = book.worksheets[0]
@@ -229,3 +248,107 @@ def test_api_rewrite_facts_sheet_filled_gives_the_final_document(client, seed_pa
     doc, _ = read_document(final)
     assert len(doc.projects) == 9
     assert not any("{" in i.value for s in doc.projects for i in s.indicators)
+
+
+def test_api_first_chat_message_is_read_as_a_brief(app_url):
+    from assistant.brief import parse_amount
+
+    message = "帮我起草2025年开平区农村公路养护项目，预算50万元"
+    out = Client(app_url, verbose=False).predict(message, [], "2015", 2026, api_name="/chat")
+    table, goal, chat, name, budget, year = out[0], out[4], out[5], out[7], out[9], out[10]
+    assert name in message and name.endswith("项目") and not re.search(r"帮我|起草|预算|，", name)
+    assert parse_amount(budget) == 500_000 and int(year) == 2025
+    assert goal.startswith("2025年") and "帮我" not in goal and table["data"]
+    assert f"“{name}”" in str(chat[-1]["content"])
+
+
+def test_api_year_in_the_name_other_than_the_budget_year_is_warned(client):
+    *_, score, _, _, _ = _draft(client, name="2025年本级职工食堂改造")  # the budget year field says 2023
+    assert "2025年" in score and "2023年" in score and "请核对" in score
+    table, findings, score, *_ = client.predict("2023年本级职工食堂改造", "改造机关职工食堂后厨和就餐区1200平方米",
+                                                "290万元", 2023, "2015", "exemplar", [], api_name="/draft")
+    assert "请核对" not in score
+
+
+def test_api_user_error_is_one_log_line_without_a_traceback(client, capfd, caplog):
+    capfd.readouterr()
+    with caplog.at_level("INFO"), pytest.raises(Exception):
+        client.predict("", "", "", 2023, "2015", "exemplar", [], api_name="/draft")
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "gradio.exceptions" not in err
+    records = [r for r in caplog.records if "项目名称不能为空" in r.getMessage()]
+    assert len(records) == 1 and records[0].exc_info is None and "\n" not in records[0].getMessage()
+
+
+def test_api_a_bad_upload_names_the_file_not_the_server_path(client, tmp_path):
+    bad = tmp_path / "坏文件.docx"
+    bad.write_text("这不是 Word 文件", encoding="utf-8")
+    with pytest.raises(Exception) as exc:
+        client.predict(handle_file(str(bad)), api_name="/check")
+    text = str(exc.value)
+    assert "坏文件.docx" in text
+    assert "/tmp" not in text and "gradio" not in text and "Package not found" not in text
+
+
+def test_api_library_types_are_named_not_given_by_id(client):
+    from retrieval.library import load_library
+
+    ids = {s.id for s in load_library()}
+    rows = client.predict("农村公路养护", "项目类型", "全部", "全部", "全部", api_name="/library")["data"]
+    assert rows and not any(cell in ids for row in rows for cell in row)
+
+
+def test_api_eval_is_in_chinese(client):
+    from eval.scorers import SCORERS
+
+    summary, gallery, files = client.predict(2, api_name="/eval")
+    assert "exemplar" not in summary
+    assert not [m for m in SCORERS if re.search(rf"\|\s*{m}\s*\|", summary)]
+    assert gallery and all(re.search(r"[\u4e00-\u9fff]", item["caption"] or "") for item in gallery)
+
+
+def _columns_fit(page, selector: str) -> bool:
+    """Every header cell of a dataframe ends inside the table's visible box (nothing cut off to the right)."""
+    return page.evaluate("""(sel) => {
+        const box = document.querySelector(sel + ' .table-container').getBoundingClientRect();
+        const ths = [...document.querySelectorAll(sel + ' thead th')];
+        return ths.length > 0 && ths.every(t => t.getBoundingClientRect().right <= box.right + 1);
+    }""", selector)
+
+
+@pytest.mark.browser
+def test_browser_chinese_toasts_labels_and_readable_tables(app_url, seed_path):
+    with browser_page(1400, 900) as page:
+        page.goto(app_url)
+        page.wait_for_selector("#brief-name textarea", timeout=60_000)
+        page.click("#draft-button")  # no project name: a Chinese toast
+        toast = page.locator('[data-testid="toast-body"]').first
+        toast.wait_for(timeout=30_000)
+        assert "项目名称不能为空" in toast.inner_text()
+        assert not re.search(r"\b(Error|Warning|Info)\b", toast.inner_text())
+        assert "exemplar" not in page.inner_text("body")
+        page.fill("#brief-name textarea", "城区公厕提质改造")
+        page.fill("#brief-purpose textarea", "对城区公厕进行提质改造，更新洁具和除臭设备")
+        page.click("#draft-button")
+        page.wait_for_selector("#score h3", timeout=60_000)
+        page.wait_for_function("() => document.querySelectorAll('#findings tbody .body-cell, #findings td').length > 0",
+                               timeout=30_000)
+        for selector in ("#table", "#findings", "#facts"):
+            assert _columns_fit(page, selector), selector
+        page.get_by_role("tab", name="检查").click()
+        page.set_input_files("#check-upload input[type=file]", str(seed_path))
+        page.click("#check-button")
+        page.wait_for_selector("#check-note h3", timeout=60_000)
+        for selector in ("#check-summary", "#check-findings"):
+            assert _columns_fit(page, selector), selector
+    with browser_page(390, 844) as page:
+        page.goto(app_url)
+        page.wait_for_selector("#brief-name textarea", timeout=60_000)
+        page.fill("#brief-name textarea", "城区公厕提质改造")
+        page.click("#draft-button")
+        page.wait_for_selector("#score h3", timeout=60_000)
+        page.wait_for_timeout(500)
+        # the 三级指标 column holds several characters a line: wider than four CJK characters, not one per line
+        width = page.locator('#table [data-testid="cell-0-2"]').evaluate("e => e.getBoundingClientRect().width")
+        size = page.locator('#table [data-testid="cell-0-2"]').evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert width > 4 * size, (width, size)

@@ -6,6 +6,7 @@ Handlers stay thin: they call `assistant` and `retrieval` and translate errors i
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import tempfile
 import time
@@ -27,32 +28,92 @@ from assistant.report import SEVERITY_ZH  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 from assistant.table import COLUMNS, rows_to_sheet, sheet_rows  # noqa: E402
 from ui.facts import FACT_COLUMNS, facts_sheet_for, facts_view, fill_facts, fill_rewritten  # noqa: E402
+from ui.present import (DRAFTER_ZH, eval_charts, eval_summary_zh, log, parse_chat_brief, public_message,  # noqa: E402
+                        rule_label, rewrite_preview, type_name, year_conflict)
 
 FINDING_COLUMNS = ["规则", "级别", "指标", "问题", "修改建议"]
 MAX_UPLOAD = "20mb"
 CSS = """
 .score-box {font-size: 1.15em}
 footer {display: none !important}
+/* a phone: tables keep readable columns and scroll sideways instead of breaking one character per line */
+@media (max-width: 760px) {
+  .wide-table .table-container {overflow-x: auto !important}
+  .wide-table .table-wrap {min-width: 720px !important; width: 720px !important}
+}
+.rw-project {border: 1px solid var(--border-color-primary); border-radius: 6px; margin: 6px 0; padding: 4px 10px}
+.rw-project summary {cursor: pointer; font-weight: 600; padding: 4px 0}
+.rw-scroll {overflow-x: auto}
+.rw-table {width: 100%; min-width: 560px; border-collapse: collapse; font-size: 0.92em; table-layout: fixed}
+.rw-table th, .rw-table td {border: 1px solid var(--border-color-primary); padding: 4px 6px; text-align: left;
+  vertical-align: top; word-break: normal; overflow-wrap: anywhere}
+.rw-table th:nth-child(1), .rw-table td:nth-child(1) {width: 4em}
+.rw-table th:nth-child(2), .rw-table td:nth-child(2) {width: 7.5em}
+.rw-table .rw-value {color: var(--body-text-color-subdued)}
+.rw-rewritten td.rw-action {color: #b45309; font-weight: 600}
+.rw-added td.rw-action {color: #15803d; font-weight: 600}
+.rw-removed td.rw-action {color: #b91c1c; font-weight: 600}
+.rw-completed td.rw-action {color: #1d4ed8; font-weight: 600}
 """
+# gradio 6.31 titles a toast with its type ("Error", "Warning", "Info") whatever title= says: the page renames it
+HEAD = """<script>
+(() => {
+  const ZH = {Error: "出错了", Warning: "请注意", Info: "提示", Success: "完成"};
+  const fix = (node) => {
+    if (node.nodeType !== 1) return;
+    const titles = node.matches(".toast-title") ? [node] : node.querySelectorAll(".toast-title");
+    for (const el of titles) for (const t of el.childNodes) {
+      if (t.nodeType === 3 && ZH[t.data.trim()]) t.data = ZH[t.data.trim()] + " ";
+    }
+  };
+  new MutationObserver((changes) => {
+    for (const c of changes) {
+      if (c.type === "characterData") { if (c.target.parentElement) fix(c.target.parentElement); }
+      else c.addedNodes.forEach(fix);
+    }
+  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+})();
+</script>"""
 THEME_FONTS = ["Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimSun", "sans-serif"]
+
+
+ERROR_TITLE = "出错了"
+WARNING_TITLE = "请注意"
+
+
+def user_error(message: str, where: str = "") -> gr.Error:
+    """A Chinese error toast (no English title, no server path), logged as one line without a traceback."""
+    message = public_message(message)
+    log.warning("用户操作未完成%s：%s", f"（{where}）" if where else "", message.replace("\n", " "))
+    return gr.Error(message, title=ERROR_TITLE, print_exception=False)
 
 
 def _user_error(func):
     """Errors the user can act on become a gr.Error in Chinese; nothing else leaks a traceback to the page."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        where = func.__name__.removeprefix("do_")
         try:
             return func(*args, **kwargs)
-        except gr.Error:
-            raise
+        except gr.Error as exc:
+            raise user_error(exc.message, where) from None
         except ZhibiaoError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise user_error(str(exc), where) from None
         except ValidationError as exc:
             msgs = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-            raise gr.Error(f"输入有误：{msgs}") from exc
+            raise user_error(f"输入有误：{msgs}", where) from None
         except ValueError as exc:
-            raise gr.Error(f"输入有误：{exc}") from exc
+            raise user_error(f"输入有误：{exc}", where) from None
+        except Exception:  # a bug: the traceback goes to the log, the page gets a Chinese line
+            log.exception("处理请求时出错（%s）", where)
+            raise gr.Error("处理失败：服务器内部错误，请稍后重试或联系管理员。", title=ERROR_TITLE,
+                           print_exception=False) from None
     return wrapper
+
+
+def _warn(message: str) -> None:
+    if message:
+        gr.Warning(message, title=WARNING_TITLE)
 
 
 def _tmpdir() -> Path:
@@ -61,7 +122,7 @@ def _tmpdir() -> Path:
 
 
 def _findings_rows(findings) -> list[list[str]]:
-    return [[f.rule, SEVERITY_ZH[f.severity], f.indicator or "（整表）", f.message, f.hint] for f in findings]
+    return [[rule_label(f.rule), SEVERITY_ZH[f.severity], f.indicator or "（整表）", f.message, f.hint] for f in findings]
 
 
 def _score_md(draft: Draft) -> str:
@@ -79,7 +140,7 @@ def _sources_md(draft: Draft) -> str:
     lines = ["**参考的示范指标**"]
     for src in draft.sources:
         refs = "；".join(src.references[:6])
-        lines.append(f"- {src.name}（{src.category}，{src.id}）" + (f"：{refs}" if refs else ""))
+        lines.append(f"- {type_name(src.id, src.name, src.category)}" + (f"：{refs}" if refs else ""))
     return "\n".join(lines)
 
 
@@ -104,6 +165,10 @@ def do_draft(name, purpose, budget, year, layout, drafter_name, history):
                   layout=layout or "2015")
     drafter = get_drafter(drafter_name or None)
     draft = drafter.draft(brief)
+    conflict = year_conflict(brief.name, brief.year)
+    if conflict:
+        draft = draft.model_copy(update={"notes": [conflict, *draft.notes]})
+        _warn(conflict)
     history = list(history or []) + [
         {"role": "user", "content": f"起草：{brief.name}"},
         {"role": "assistant", "content": f"已起草 {len(draft.sheet.indicators)} 个指标，得分 {draft.score:.0f}。"
@@ -137,17 +202,22 @@ def _as_rows(rows) -> list[list]:
 def do_chat(message, history, state, layout, year):
     text = _text(message).strip()
     history = list(history or [])
+    keep = (gr.skip(),) * 4  # the brief fields stay as they are
     if not text:
-        return (*_outputs(Draft.model_validate(state) if state else None), history, "")
+        return (*_outputs(Draft.model_validate(state) if state else None), history, "", *keep)
     history.append({"role": "user", "content": text})
     if not state:
-        # no table yet: the message is the project description
-        name, _, purpose = text.partition("，")
-        brief = Brief(name=name[:60] or text[:60], purpose=purpose or text, year=int(year or 2026), layout=layout or "2015")
+        # no table yet: the message describes the project ("帮我起草2025年XX项目，预算50万元")
+        asked = parse_chat_brief(text)
+        brief = Brief(name=asked.name, purpose=asked.purpose or asked.name, budget=asked.budget, year=asked.year or int(year or 2026),
+                      layout=layout or "2015")
         draft = get_drafter().draft(brief)
-        history.append({"role": "assistant", "content": f"已按“{brief.name}”起草 {len(draft.sheet.indicators)} 个指标，"
-                                                       f"得分 {draft.score:.0f}。"})
-        return (*_outputs(draft), history, "")
+        said = "".join(f"，{k}{v}" for k, v in (("预算", asked.budget), ("预算年度", f"{brief.year}年")) if v)
+        history.append({"role": "assistant", "content": f"已按项目“{brief.name}”{said}起草 "
+                                                       f"{len(draft.sheet.indicators)} 个指标，得分 {draft.score:.0f}。"
+                                                       "项目名称等已填入左侧，可修改后重新起草。"})
+        return (*_outputs(draft), history, "", brief.name, asked.purpose or gr.skip(),
+                asked.budget or gr.skip(), brief.year)
     draft = Draft.model_validate(state)
     result = apply_edit(draft.sheet, text, store=_store())
     sheet, reply = result.sheet, result.reply
@@ -155,7 +225,7 @@ def do_chat(message, history, state, layout, year):
         sheet, reply = _llm_revise(draft.sheet, text)
     new = draft.rechecked(sheet)
     history.append({"role": "assistant", "content": f"{reply}\n\n当前得分 {new.score:.0f}。"})
-    return (*_outputs(new), history, "")
+    return (*_outputs(new), history, "", *keep)
 
 
 def _llm_revise(sheet: ProjectSheet, instruction: str) -> tuple[ProjectSheet, str]:
@@ -218,6 +288,7 @@ def do_check(file):
     summary = [[p.code, p.name, round(p.score), p.sub_scores.grade, p.sub_scores.verdict, p.sub_scores.errors,
                 p.sub_scores.warnings] for p in report.projects]
     findings = [[p.name] + row for p in report.projects for row in _findings_rows(p.findings)]
+    problems = [public_message(x) for x in problems]
     note = f"### 文档得分 {report.score:.1f}（{len(report.projects)} 个项目）" + "".join(f"\n- 读取问题：{x}" for x in problems)
     return note, summary, findings
 
@@ -231,6 +302,7 @@ def do_rewrite(file, keep_good, progress=gr.Progress()):
 
     source = _path(file)
     doc, problems = read_document(source)
+    problems = [public_message(x) for x in problems]
     progress(0, desc="开始改写")
 
     def tick(done, total, name):
@@ -245,8 +317,9 @@ def do_rewrite(file, keep_good, progress=gr.Progress()):
             for p in run.projects]
     after = sum((p.after or p.before).score for p in run.projects) / max(1, len(run.projects))
     note = f"### 改写完成：{len(run.projects)} 个项目，平均得分 {after:.1f}" + "".join(
-        f"\n- 读取问题：{x}" for x in problems) + "".join(f"\n- 改写失败：{p.name}：{p.error}" for p in run.failed)
-    return note, rows, files
+        f"\n- 读取问题：{x}" for x in problems) + "".join(f"\n- 改写失败：{p.name}：{public_message(p.error)}"
+                                                      for p in run.failed)
+    return note, rows, files, rewrite_preview(run.projects)
 
 
 # -- 指标库 / 评估 --------------------------------------------------------------------------------------
@@ -268,8 +341,8 @@ def do_library(text, mode, category, level2, layout):
     rows = []
     for h in store.search_sets(text, k=8, category=category):
         s = library.get(h.id)
-        rows.append(["项目类型", s.name if s else h.id, s.category if s else "", "；".join(s.keywords[:8]) if s else "",
-                     "；".join(s.sources[:4]) if s else "", h.id])
+        rows.append(["项目类型", type_name(h.id, s.name if s else "", ""), s.category if s else "",
+                     "；".join(s.keywords[:8]) if s else "", "；".join(s.sources[:4]) if s else "", "内置示范库"])
     return rows
 
 
@@ -281,15 +354,19 @@ def do_eval(limit, progress=gr.Progress()):
         raise gr.Error("评估功能尚未安装。")
     out = _tmpdir() / "eval-run"
     result = run_eval(drafter="exemplar", out_dir=out, limit=int(limit or 0) or None,
-                      progress=lambda d, t, n: progress(d / max(1, t), desc=f"{d}/{t} {n}"))
-    images = [str(p) for p in sorted(out.glob("*.png"))]
-    return result.summary_markdown(), images, [str(out / "summary.html"), str(out / "cases.jsonl")]
+                      progress=lambda d, t, n: progress(d / max(1, t), desc=f"已评估 {d}/{t} 个案例"))
+    charts = out / "图表"
+    charts.mkdir(exist_ok=True)
+    images = [(str(p), p.stem) for p in eval_charts(result, charts)]
+    if (out / "baseline.png").exists():  # the harness's seed chart: project names and 原表/改写后 only
+        images.append((str(out / "baseline.png"), "样例文档：原表与改写后得分"))
+    return eval_summary_zh(result.summary_markdown()), images, [str(out / "summary.html"), str(out / "cases.jsonl")]
 
 
 # -- the page -------------------------------------------------------------------------------------------
 def build_app() -> gr.Blocks:
     settings = load_settings()
-    drafters = ["exemplar"] + (["llm"] if settings.llm_configured else [])
+    drafters = [(DRAFTER_ZH["exemplar"], "exemplar")] + ([(DRAFTER_ZH["llm"], "llm")] if settings.llm_configured else [])
     with gr.Blocks(title="指标助手 zhibiao", analytics_enabled=False) as demo:
         gr.Markdown("## 指标助手：预算项目支出绩效目标表 起草 · 检查 · 改写")
         with gr.Tabs():
@@ -316,16 +393,18 @@ def build_app() -> gr.Blocks:
                         score = gr.Markdown(elem_classes=["score-box"], elem_id="score")
                         with gr.Group(elem_id="facts-form"):
                             facts_note = gr.Markdown(elem_id="facts-note")
-                            facts = gr.Dataframe(headers=FACT_COLUMNS, datatype="str", interactive=True, wrap=True,
-                                                 label="待补充信息（在“填写值”一列填写）", elem_id="facts")
+                            facts = gr.Dataframe(elem_classes=["wide-table"], headers=FACT_COLUMNS, datatype="str", interactive=True, wrap=True,
+                                                 label="待补充信息（在“填写值”一列填写）", elem_id="facts",
+                                                 column_widths=["13%", "22%", "29%", "8%", "14%", "14%"])
                             facts_btn = gr.Button("填入并重新检查", elem_id="facts-fill")
                             facts_reply = gr.Markdown(elem_id="facts-reply")
                         goal = gr.Textbox(label="年度绩效目标", lines=3, elem_id="goal")
-                        table = gr.Dataframe(headers=COLUMNS, datatype="str", interactive=True, wrap=True,
+                        table = gr.Dataframe(elem_classes=["wide-table"], headers=COLUMNS, datatype="str", interactive=True, wrap=True,
                                              label="绩效指标（可直接编辑，修改后自动重新检查）", elem_id="table",
                                              column_widths=["8%", "10%", "16%", "30%", "12%", "24%"])
-                        findings = gr.Dataframe(headers=FINDING_COLUMNS, interactive=False, wrap=True,
-                                                label="检查发现的问题", elem_id="findings")
+                        findings = gr.Dataframe(elem_classes=["wide-table"], headers=FINDING_COLUMNS, interactive=False, wrap=True,
+                                                label="检查发现的问题", elem_id="findings",
+                                                column_widths=["17%", "7%", "18%", "31%", "27%"])
                         sources = gr.Markdown(elem_id="sources")
                         with gr.Row():
                             ex_docx = gr.Button("导出 Word", elem_id="export-docx")
@@ -341,7 +420,8 @@ def build_app() -> gr.Blocks:
                                 concurrency_id="draft")
                 goal.blur(do_table_edit, [table, goal, state], draft_outputs, api_name=False)
                 for trigger in (chat_btn.click, chat_in.submit):
-                    trigger(do_chat, [chat_in, chat, state, layout, year], draft_outputs + [chat, chat_in],
+                    trigger(do_chat, [chat_in, chat, state, layout, year],
+                            draft_outputs + [chat, chat_in, name, purpose, budget, year],
                             api_name="chat" if trigger == chat_btn.click else False, concurrency_id="draft")
                 for button, fmt in ((ex_docx, "docx"), (ex_xlsx, "xlsx"), (ex_json, "json")):
                     button.click(functools.partial(do_export, fmt), [state], [export_file], api_name=f"export_{fmt}")
@@ -354,10 +434,12 @@ def build_app() -> gr.Blocks:
                 rw_keep = gr.Checkbox(value=True, label="保留没有错误的指标")
                 rw_btn = gr.Button("开始改写", variant="primary", elem_id="rewrite-button")
                 rw_note = gr.Markdown(elem_id="rewrite-note")
-                rw_table = gr.Dataframe(headers=["项目编码", "项目名称", "改写前", "改写后", "等级", "审核状态", "说明"],
-                                        interactive=False)
+                rw_table = gr.Dataframe(elem_classes=["wide-table"], headers=["项目编码", "项目名称", "改写前", "改写后", "等级", "审核状态", "说明"],
+                                        interactive=False, wrap=True, elem_id="rewrite-table",
+                                        column_widths=["20%", "25%", "8%", "8%", "7%", "14%", "18%"])
+                rw_preview = gr.HTML(elem_id="rewrite-preview", label="逐项目改写前后对照")
                 rw_files = gr.File(label="下载改写后的文档和报告", file_count="multiple", elem_id="rewrite-files")
-                rw_btn.click(do_rewrite, [rw_file, rw_keep], [rw_note, rw_table, rw_files], api_name="rewrite",
+                rw_btn.click(do_rewrite, [rw_file, rw_keep], [rw_note, rw_table, rw_files, rw_preview], api_name="rewrite",
                              concurrency_id="batch", concurrency_limit=1)
                 rw_facts = gr.File(label="上传填好的待补充信息表（*.facts.xlsx）", file_types=[".xlsx"], elem_id="facts-upload")
                 rw_fill = gr.Button("填入并生成定稿", elem_id="facts-upload-button")
@@ -369,10 +451,13 @@ def build_app() -> gr.Blocks:
             with gr.Tab("检查", id="check"):
                 ck_file = gr.File(label="上传文档", file_types=[".txt", ".docx", ".xlsx", ".json"], elem_id="check-upload")
                 ck_btn = gr.Button("检查", variant="primary", elem_id="check-button")
-                ck_note = gr.Markdown()
-                ck_summary = gr.Dataframe(headers=["项目编码", "项目名称", "得分", "等级", "审核状态", "错误", "警告"],
-                                          interactive=False)
-                ck_findings = gr.Dataframe(headers=["项目"] + FINDING_COLUMNS, interactive=False, wrap=True)
+                ck_note = gr.Markdown(elem_id="check-note")
+                ck_summary = gr.Dataframe(elem_classes=["wide-table"], headers=["项目编码", "项目名称", "得分", "等级", "审核状态", "错误", "警告"],
+                                          interactive=False, wrap=True, elem_id="check-summary",
+                                          column_widths=["21%", "31%", "8%", "7%", "17%", "8%", "8%"])
+                ck_findings = gr.Dataframe(elem_classes=["wide-table"], headers=["项目"] + FINDING_COLUMNS, interactive=False, wrap=True,
+                                           elem_id="check-findings",
+                                           column_widths=["14%", "15%", "6%", "14%", "28%", "23%"])
                 ck_btn.click(do_check, [ck_file], [ck_note, ck_summary, ck_findings], api_name="check",
                              concurrency_id="batch", concurrency_limit=2)
 
@@ -399,8 +484,9 @@ def build_app() -> gr.Blocks:
                                           "生态效益指标", "可持续影响指标", "服务对象满意度指标"], value="全部", label="二级指标")
                     lib_layout = gr.Dropdown(["全部", "2015", "2021"], value="全部", label="指标体系")
                 lib_btn = gr.Button("检索", variant="primary", elem_id="library-button")
-                lib_out = gr.Dataframe(headers=["二级指标/类型", "名称", "指标值/功能分类", "指标解释/关键词", "依据/来源", "出处"],
-                                       interactive=False, wrap=True)
+                lib_out = gr.Dataframe(elem_classes=["wide-table"], headers=["二级指标/类型", "名称", "指标值/功能分类", "指标解释/关键词", "依据/来源", "出处"],
+                                       interactive=False, wrap=True, elem_id="library-table",
+                                       column_widths=["11%", "15%", "13%", "30%", "19%", "12%"])
                 lib_btn.click(do_library, [lib_text, lib_mode, lib_cat, lib_l2, lib_layout], [lib_out], api_name="library")
                 lib_text.submit(do_library, [lib_text, lib_mode, lib_cat, lib_l2, lib_layout], [lib_out], api_name=False)
     return demo
@@ -432,6 +518,6 @@ def launch(host: str = "127.0.0.1", port: int = 7860, block: bool = True, warm: 
     idle = IdleTrim(idle=float(os.environ.get("ZHIBIAO_UI_IDLE_TRIM", "60"))).start()  # memory back when idle
     limit = Middleware(BodyLimit, file_limit=int(MAX_UPLOAD.removesuffix("mb")) * MIB, idle=idle)
     demo.launch(server_name=host, server_port=port, auth=_auth(), max_file_size=MAX_UPLOAD,
-                prevent_thread_lock=not block, quiet=not block, theme=theme, css=CSS, footer_links=[], show_error=False,
+                prevent_thread_lock=not block, quiet=not block, theme=theme, css=CSS, head=HEAD, footer_links=[], show_error=False,
                 app_kwargs={"middleware": [limit]})
     return demo
