@@ -157,8 +157,9 @@ def _save(checkpoint: Checkpoint, key: str, result: ProjectRewrite) -> None:
 
 def rewrite_document(doc: Document, drafter, *, keep_good: bool = True, concurrency: int = 1,
                      checkpoint: Checkpoint | None = None, resume: bool = False, progress: Progress | None = None,
-                     problems: list[str] | None = None) -> DocumentRewrite:
-    """Rewrite every project; finished projects are checkpointed as they complete."""
+                     problems: list[str] | None = None, year: int | None = None) -> DocumentRewrite:
+    """Rewrite every project; finished projects are checkpointed as they complete. `year` is the budget year for
+    projects whose document names none."""
     total = len(doc.projects)
     done = checkpoint.load() if (checkpoint and resume) else {}
     if checkpoint and not resume:
@@ -179,7 +180,7 @@ def rewrite_document(doc: Document, drafter, *, keep_good: bool = True, concurre
     def work(i: int) -> ProjectRewrite:
         sheet = doc.projects[i]
         try:
-            return rewrite_sheet(sheet, shared, index=i, keep_good=keep_good)
+            return rewrite_sheet(sheet, shared, index=i, keep_good=keep_good, year=year)
         except Exception as exc:  # one project's failure must not stop the others
             return _failed(i, sheet, exc)
 

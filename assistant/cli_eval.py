@@ -72,7 +72,7 @@ def add_parser(sub) -> None:
                         description="评估起草器在内置案例集（eval/cases/*.jsonl）上的表现，输出逐案例 JSONL、汇总报告和图表。")
     esub = ev.add_subparsers(dest="eval_command", metavar="子命令", required=True)
     p = esub.add_parser("run", help="运行评估")
-    p.add_argument("--cases", help="案例文件（.jsonl；默认内置的起草和改写案例）")
+    p.add_argument("--cases", help="案例文件（.jsonl；默认内置的起草、改写案例和真实表改写案例；real_tables 只跑由 60 张真实表中好表和一般表构成的改写案例）")
     p.add_argument("--drafter", choices=["exemplar", "llm"], help="起草方式（默认 exemplar）")
     p.add_argument("-o", "--output", default="runs/latest", help="输出目录（默认 runs/latest）")
     p.add_argument("--limit", type=int, help="只取 N 个案例（均匀抽取）")

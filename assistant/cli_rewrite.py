@@ -57,7 +57,8 @@ def rewrite_file(input_path: Path, output: Path, drafter, args: argparse.Namespa
     checkpoint = Checkpoint(checkpoint_path(output))
     with _progress(console, args, input_path, len(doc.projects)) as progress:
         run = rewrite_document(doc, drafter, keep_good=not args.rewrite_all, concurrency=args.concurrency,
-                               checkpoint=checkpoint, resume=args.resume, progress=progress, problems=problems)
+                               checkpoint=checkpoint, resume=args.resume, progress=progress, problems=problems,
+                               year=getattr(args, "year", None))
     if checkpoint.torn:
         console.print(f"[yellow]注意：[/]检查点文件中有 {checkpoint.torn} 行不完整（上次运行被中断或磁盘已满），已忽略，"
                       "这些项目已重新改写")
@@ -110,6 +111,11 @@ def _summary(console, input_path: Path, run, problems: list[str], written: list[
     after = sum((p.after or p.before).score for p in run.projects) / n
     console.print(f"{_short(input_path.name)}：{len(run.projects)} 个项目，平均得分 {before:.1f} → {after:.1f}"
                   + (f"，续跑 {run.resumed} 个" if run.resumed else ""), markup=False)
+    console.print(readiness_line(run), markup=False)
+    assumed = sorted({p.year for p in run.projects if p.year_source == "assumed" and p.year})
+    if assumed:
+        console.print(f"注意：文档未写明预算年度，已按 {'、'.join(map(str, assumed))} 年改写，请核对；"
+                      "可用 --year 指定年度后重新运行", markup=False, style="yellow")
     for p in problems[:20]:
         console.print("读取问题：" + _short(p, 200), markup=False, style="yellow")
     if len(problems) > 20:
@@ -118,6 +124,23 @@ def _summary(console, input_path: Path, run, problems: list[str], written: list[
         console.print(f"改写失败：{_short(p.name, 40)}：{_short(p.error, 200)}（原表已保留，可用 --resume 重试）",
                       markup=False, style="red")
     console.print("输出：" + "、".join(_short(str(w), 120) for w in written), markup=False)
+
+
+def readiness_line(run) -> str:
+    """审核状态 of the rewritten projects: how many can be submitted, how many wait for facts (and how many facts)."""
+    from assistant.open_facts import count_open
+
+    ready = waiting = fix = open_total = 0
+    for p in run.projects:
+        report = p.after or p.before
+        n = count_open(report.sheet)
+        open_total += n
+        state = report.sub_scores.readiness
+        ready, waiting, fix = ready + (state == "可提交"), waiting + (state == "待补充"), fix + (state == "需修改")
+    text = f"审核状态：可提交 {ready} 个，待补充 {waiting} 个，需修改 {fix} 个"
+    if open_total:
+        text += f"；共待补充 {open_total} 项，见 .facts.xlsx，填好后用 zhibiao fill 填入"
+    return text
 
 
 def _single(source: Path, output: Path, drafter, args: argparse.Namespace, console) -> int:
@@ -206,6 +229,16 @@ def _folder_file(f: Path, output: Path, drafter, args, console, ledger, done: di
     return ok
 
 
+def _year_arg(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"年度应为四位数字，如 2024，而不是“{text}”") from None
+    if not 2000 <= year <= 2100:
+        raise argparse.ArgumentTypeError(f"年度 {year} 不在 2000～2100 之间")
+    return year
+
+
 def cmd_rewrite(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -234,5 +267,6 @@ def add_parser(sub) -> None:
     group.add_argument("--rewrite-all", dest="rewrite_all", action="store_true", help="全部指标都改写")
     p.add_argument("--concurrency", type=int, default=1, help="同时改写的项目数（大模型方式可设 2～8，默认 1；离线方式受 CPU 限制，始终按 1 运行）")
     p.add_argument("--resume", action="store_true", help="从上次中断处继续（已完成的项目和文件不重做）")
+    p.add_argument("--year", type=_year_arg, help="预算年度：文档未写明年度时按此年度改写（默认取文档中的年度；都没有时按今年，并在报告中注明）")
     p.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_rewrite)

@@ -45,6 +45,8 @@ ECON_WORDS = (
     "损失", "价值", "税", "投资", "营业", "消费", "利润", "创收", "带动", "就业", "增加值", "支出", "负担", "价格", "元",
     # returns on assets and shares (资产收益扶贫, 村集体经济): 收益率, 分红, 返本
     "收益", "分红", "返本", "回报", "租金", "股金",
+    # output a farm project sells (高标准农田: 新增粮食产能, 年增粮食3500公斤)
+    "增粮", "增产",
 )
 SATISFACTION_WORDS = ("满意",)
 RESPONDENT_WORDS = (

@@ -233,3 +233,57 @@ def complete(ind: Indicator, findings: list[Finding], library: list[Indicator], 
         update["basis"] = _basis(ind, year, project)
         done.append("补写指标值确定依据")
     return (ind.model_copy(update=update) if update else ind), done
+
+
+_SERIAL = re.compile(r"^(?:指标)?\d{1,3}\s*[:：、.．]\s*")
+_RATIO_UNITS = ("比例", "比率")
+
+
+def _money(v: ParsedValue) -> bool:
+    return v.kind == "number" and (v.unit or "").split("/")[0] in MONEY_UNITS and "/" not in (v.unit or "")
+
+
+def prepare(ind: Indicator, findings: list[Finding], project: str, layout: Layout) -> tuple[Indicator, list[str]]:
+    """The row with a stated fact put in a form the checker can read, before deciding to keep or replace it:
+    a ratio printed as 0.97比例 becomes 97%; a rate name carrying a count (家庭医生签约率 24694人) is named for
+    the count; a project's whole cost under a vague or over-long name (控制在预算成本内 250万) is named the
+    project's 总成本; a fact under the wrong 二级 (灌溉面积 under 生态效益) moves to the 二级 its name says."""
+    from assistant.rules.names import _dimension_for
+    from assistant.values import parse_value
+
+    codes = {f.rule for f in findings}
+    done: list[str] = []
+    update: dict[str, str] = {}
+    v = ind.parsed_value
+    name = ind.name.strip()
+    if _SERIAL.match(name) and len(_SERIAL.sub("", name)) >= 2:
+        update["name"] = name = _SERIAL.sub("", name)
+        done.append(f"去掉名称中的序号（{ind.name}→{name}）")
+    if v.kind == "number" and v.unit_raw in _RATIO_UNITS and v.number is not None and 0 < v.number <= 1:
+        value = f"{v.op or ('≥' if not v.op_implicit else '=')}{v.number * 100:.10g}%"
+        update["value"] = value
+        done.append(f"比例改为百分数（{ind.value}→{value}）")
+    elif "V04" in codes and name.endswith("率") and v.kind == "number" and v.unit and not v.is_percent:
+        dim = _dimension_for(v.unit)
+        new = name[:-1] + dim if not name[:-1].endswith(dim) else name[:-1]
+        update["name"] = new
+        done.append(f"比率名称改为与数值相符的“{new}”（原为{ind.name}）")
+    elif codes & {"N02", "N04"} and "成本" in ind.level2 and _money(v):
+        new = f"{_LEVEL_NOTE.sub('', project).strip()}总成本"
+        update["name"] = new
+        if v.op_implicit or not v.op:
+            update["value"] = f"≤{v.display().lstrip('≥>=≤<')}"
+        if "N04" in codes and len(name) > 20:
+            update["description"] = f"{new}，包括{name}"
+        done.append(f"成本指标改名为“{new}”（原为{ind.name}）")
+    if "N05" in codes and is_fact(v):
+        level2 = canonical_level2(ind, layout)
+        target = _benefit_level2(ind) if level2 in (ECONOMIC, SOCIAL, ECOLOGICAL, SUSTAINABLE) else (
+            _output_level2(ind, layout) if level2 in (QUANTITY, QUALITY, TIMELINESS, COST2, ECON_COST) else level2)
+        if target != level2:
+            update["level2"] = target
+            update["level1"] = level1_for(target, layout) or ind.level1
+            done.append(f"移到{target}（原在{ind.level2}下）")
+    if "value" in update:
+        parse_value(update["value"])  # a value this function wrote must parse
+    return (ind.model_copy(update=update) if update else ind), done

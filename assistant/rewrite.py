@@ -12,7 +12,7 @@ from assistant.brief import Brief
 from assistant.drafters.exemplar import compose_goal
 from assistant.lexicon import jaccard, normalize_name
 from assistant.models import Indicator, ProjectSheet
-from assistant.repair import canonical_level2, complete, must_replace, split_compound
+from assistant.repair import canonical_level2, complete, must_replace, prepare, split_compound
 from assistant.report import ProjectReport, check_project
 from assistant.taxonomy import BENEFIT_LEVEL2, QUALITY, QUANTITY, SOCIAL, clean
 
@@ -31,6 +31,10 @@ def sheet_year(sheet: ProjectSheet) -> int | None:
     years = [int(y) for y in _YEAR.findall(text)] + [i.parsed_value.deadline.year for i in sheet.indicators
                                                     if i.parsed_value.deadline and i.parsed_value.deadline.year > 1900]
     return max(set(years), key=years.count) if years else None
+
+
+YearSource = Literal["document", "option", "assumed"]
+YEAR_SOURCE_ZH = {"document": "取自文档", "option": "文档未写明，按指定年度", "assumed": "文档未写明，假定为今年，请核对；可用 --year 指定"}
 
 
 class Change(BaseModel):
@@ -62,14 +66,28 @@ class ProjectRewrite(BaseModel):
     goal_rewritten: bool = False
     drafter: str = ""
     sources: list[str] = Field(default_factory=list)
+    year: int | None = Field(None, description="the budget year the rewrite used")
+    year_source: YearSource = Field("document", description="where that year came from")
 
 
-def brief_for(sheet: ProjectSheet) -> Brief:
+
+
+def budget_year(sheet: ProjectSheet, year: int | None = None) -> tuple[int, YearSource]:
+    """The year a rewrite uses: the document's own, else the one the user gave, else this year (said so)."""
+    found = sheet_year(sheet)
+    if found:
+        return found, "document"
+    if year:
+        return year, "option"
+    return date.today().year, "assumed"
+
+
+def brief_for(sheet: ProjectSheet, year: int | None = None) -> Brief:
     """The project's own context as a brief: name, 资金用途, goal, budget, year, and its legacy indicator names."""
     legacy = " ".join(dict.fromkeys(i.name for i in sheet.indicators if i.name))
     goal = " ".join(sheet.goals)
     return Brief(name=sheet.name, purpose=sheet.fund_use[:4000], budget=sheet.budget.total or sheet.budget.fiscal,
-                 year=sheet_year(sheet) or date.today().year, layout=sheet.layout, department=sheet.department, code=sheet.code,
+                 year=sheet_year(sheet) or year or date.today().year, layout=sheet.layout, department=sheet.department, code=sheet.code,
                  goal="" if goal_is_empty(sheet) else goal[:4000], context=legacy[:2000])
 
 
@@ -91,11 +109,16 @@ def _similarity(a: Indicator, b: Indicator) -> float:
 
 def merge(legacy: ProjectSheet, draft_rows: list[Indicator], bad: dict[int, list[str]],
           keep_good: bool = True, findings: list | None = None,
-          force: frozenset[int] = frozenset()) -> tuple[list[Indicator], list[Change]]:
+          force: frozenset[int] = frozenset(), year: int | None = None, originals: list[Indicator] | None = None,
+          notes: list[list[str]] | None = None) -> tuple[list[Indicator], list[Change]]:
     """A legacy row whose value is a fact is kept and completed in place (operator, 解释, 依据); only rows that
     measure nothing or the wrong thing are replaced by the most similar unused drafted row of the same 二级 (or
     removed when there is none); 二级 the table still lacks are then added from the draft."""
     rows: list[Indicator] = []
+    year = year or sheet_year(legacy)
+    # `legacy` may hold rows prepared for the check (0.97比例 -> 97%); each Change names the row as printed
+    orig = originals or legacy.indicators
+    notes = notes or [[] for _ in legacy.indicators]
     changes: list[Change] = []
     used: set[int] = set()
     kept_names: set[str] = set()
@@ -110,10 +133,11 @@ def merge(legacy: ProjectSheet, draft_rows: list[Indicator], bad: dict[int, list
     for i, ind in enumerate(legacy.indicators):
         if i in replace:
             continue
-        row, done = complete(ind, by_row.get(i, []), draft_rows, sheet_year(legacy), legacy.name, legacy.layout)
+        row, done = complete(ind, by_row.get(i, []), draft_rows, year, legacy.name, legacy.layout)
         rows.append(row)
         kept_names.add(normalize_name(row.name))
-        changes.append(Change(action="completed" if done else "kept", level2=row.level2, before=ind, after=row,
+        done = notes[i] + done
+        changes.append(Change(action="completed" if done else "kept", level2=row.level2, before=orig[i], after=row,
                               rules=bad.get(i, []), done=done))
     for i, ind in enumerate(legacy.indicators):
         if i not in replace:
@@ -121,22 +145,22 @@ def merge(legacy: ProjectSheet, draft_rows: list[Indicator], bad: dict[int, list
         parts = split_compound(ind) if keep_good and i not in force else []
         if parts:  # 困难台胞432人、高龄台胞1792人: one completed row per stated fact, nothing replaced
             for part in parts:
-                row, done = complete(part, [], draft_rows, sheet_year(legacy), legacy.name, legacy.layout)
+                row, done = complete(part, [], draft_rows, year, legacy.name, legacy.layout)
                 rows.append(row)
                 kept_names.add(normalize_name(row.name))
-                changes.append(Change(action="completed", level2=row.level2, before=ind, after=row,
-                                      rules=bad.get(i, []), done=[f"由原指标值“{ind.value}”拆分"] + done))
+                changes.append(Change(action="completed", level2=row.level2, before=orig[i], after=row,
+                                      rules=bad.get(i, []), done=notes[i] + [f"由原指标值“{ind.value}”拆分"] + done))
             continue
         options = [(n, r) for n, r in enumerate(draft_rows) if n not in used and r.level2 == level2[i]
                    and normalize_name(r.name) not in kept_names]
         if not options:
-            changes.append(Change(action="removed", level2=level2[i], before=ind, rules=bad.get(i, [])))
+            changes.append(Change(action="removed", level2=level2[i], before=orig[i], rules=bad.get(i, [])))
             continue
         n, best = max(options, key=lambda o: (_similarity(ind, o[1]), -o[0]))
         used.add(n)
         rows.append(best)
         kept_names.add(normalize_name(best.name))
-        changes.append(Change(action="rewritten", level2=level2[i], before=ind, after=best, rules=bad.get(i, [])))
+        changes.append(Change(action="rewritten", level2=level2[i], before=orig[i], after=best, rules=bad.get(i, [])))
     present = {r.level2 for r in rows}
     for n, r in enumerate(draft_rows):
         if n in used or normalize_name(r.name) in kept_names:
@@ -167,6 +191,20 @@ def _misfits(report: ProjectReport, rows: list[Indicator], changes: list[Change]
     flagged = {f.index for f in report.findings if f.index is not None
                and (f.severity == "error" or f.rule in _MISFIT_RULES)}
     return [rows[k] for k in sorted(flagged) if k < len(rows) and any(rows[k] is d for d in drafted)]
+
+
+def _prepared(legacy: ProjectSheet, findings: list) -> tuple[ProjectSheet, list[list[str]], list]:
+    """The legacy rows with their facts in a form the checker reads (see repair.prepare), and their findings."""
+    by_row: dict[int, list] = {}
+    for f in findings:
+        if f.index is not None:
+            by_row.setdefault(f.index, []).append(f)
+    pairs = [prepare(ind, by_row.get(i, []), legacy.name, legacy.layout) for i, ind in enumerate(legacy.indicators)]
+    notes = [done for _, done in pairs]
+    if not any(notes):
+        return legacy, notes, findings
+    prepared = legacy.model_copy(update={"indicators": [row for row, _ in pairs]})
+    return prepared, notes, check_project(prepared).findings
 
 
 def _recheck(legacy: ProjectSheet, brief: Brief, rows: list[Indicator], context: str) -> ProjectReport:
@@ -223,8 +261,10 @@ def _archetype_rows(brief: Brief) -> list[Indicator]:
     return out
 
 
-def rewrite_sheet(sheet: ProjectSheet, drafter, index: int = 0, keep_good: bool = True) -> ProjectRewrite:
-    """Check, rewrite what has errors (or everything), re-check. Metadata is copied, never regenerated."""
+def rewrite_sheet(sheet: ProjectSheet, drafter, index: int = 0, keep_good: bool = True,
+                  year: int | None = None) -> ProjectRewrite:
+    """Check, rewrite what has errors (or everything), re-check. Metadata is copied, never regenerated.
+    `year` is the budget year to use when the document names none (the CLI's --year)."""
     before = check_project(sheet)
     legacy = before.sheet
     bad: dict[int, list[str]] = {}
@@ -232,13 +272,15 @@ def rewrite_sheet(sheet: ProjectSheet, drafter, index: int = 0, keep_good: bool 
         if f.severity == "error" and f.index is not None:
             bad.setdefault(f.index, []).append(f.rule)
     sheet_errors = [f for f in before.findings if f.severity == "error" and f.index is None]
-    result = ProjectRewrite(index=index, code=sheet.code, name=sheet.name, before=before, drafter=drafter.name)
+    used_year, year_source = budget_year(legacy, year)
+    result = ProjectRewrite(index=index, code=sheet.code, name=sheet.name, before=before, drafter=drafter.name,
+                            year=used_year, year_source=year_source)
     incomplete = {f.rule for f in before.findings} & _COMPLETABLE
     if keep_good and not bad and not sheet_errors and not incomplete and not goal_is_empty(legacy):
         result.after = before
         result.changes = [Change(action="kept", level2=i.level2, before=i, after=i) for i in legacy.indicators]
         return result
-    brief = brief_for(legacy)
+    brief = brief_for(legacy, used_year)
     if hasattr(drafter, "rewrite"):
         draft = drafter.rewrite(brief, legacy, before.findings)
     else:
@@ -246,9 +288,11 @@ def rewrite_sheet(sheet: ProjectSheet, drafter, index: int = 0, keep_good: bool 
     # the department's own indicators describe the project's objects as much as its name does
     context = " ".join(i.name for i in legacy.indicators)
     offered = list(draft.sheet.indicators)
+    prepared, notes, findings = _prepared(legacy, before.findings) if keep_good else (legacy, None, before.findings)
     force: set[int] = set()
     for _ in range(_MAX_ROUNDS):
-        rows, changes = merge(legacy, offered, bad, keep_good, before.findings, frozenset(force))
+        rows, changes = merge(prepared, offered, bad, keep_good, findings, frozenset(force), used_year,
+                              legacy.indicators, notes)
         after = _recheck(legacy, brief, rows, context)
         refused = _misfits(after, rows, changes)
         # a legacy row that completing put under its proper 二级 may now show an error there (100% as a 成本):

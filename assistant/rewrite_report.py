@@ -11,6 +11,7 @@ from assistant.open_facts import open_facts
 from assistant.documents.xlsx_io import cells_as_text
 from assistant.ledger import FATE_ZH, action_counts, facts_ledger
 from assistant.report import SEVERITY_ZH
+from assistant.rewrite import YEAR_SOURCE_ZH
 from assistant.rules import document_score
 
 ACTION_ZH = {"kept": "保留", "completed": "补全", "rewritten": "改写", "added": "新增", "removed": "删除"}
@@ -31,6 +32,7 @@ def report_dict(run: DocumentRewrite) -> dict:
             "after": after.sheet.model_dump(mode="json"),
             "changes": [c.model_dump(mode="json") for c in p.changes],
             "goal_rewritten": p.goal_rewritten, "drafter": p.drafter, "sources": p.sources,
+            "year": p.year, "year_source": p.year_source,
             "open_facts": [f.model_dump(mode="json") for f in open_facts(after.sheet)],
             "grade": after.sub_scores.grade, "readiness": after.sub_scores.readiness,
             "verdict": after.sub_scores.verdict, "counts": action_counts(p),
@@ -70,6 +72,8 @@ def report_markdown(run: DocumentRewrite) -> str:
         if p.status == "failed":
             lines.append(f"改写失败：{p.error}。原表保留不变。")
             continue
+        if p.year:
+            lines.append(f"- 预算年度：{p.year}（{YEAR_SOURCE_ZH[p.year_source]}）")
         if p.goal_rewritten and p.after:
             lines.append(f"- 年度目标：{'；'.join(p.before.sheet.goals) or '（空）'} → {'；'.join(p.after.sheet.goals)}")
         lines += ["", "| 处理 | 二级指标 | 原指标（名称｜指标值） | 新指标（名称｜指标值） | 触发规则 |", "|---|---|---|---|---|"]
@@ -105,6 +109,8 @@ def report_html(run: DocumentRewrite) -> str:
         if p.status == "failed":
             parts.append(f"<p>改写失败：{esc(p.error)}。原表保留不变。</p>")
             continue
+        if p.year:
+            parts.append(f"<p>预算年度：{p.year}（{esc(YEAR_SOURCE_ZH[p.year_source])}）</p>")
         parts.append("<table><tr><th>处理</th><th>二级指标</th><th>原指标</th><th>新指标</th><th>触发规则</th></tr>")
         for c in p.changes:
             parts.append(f"<tr class='{c.action}'><td>{ACTION_ZH[c.action]}</td><td>{esc(c.level2)}</td>"
@@ -129,11 +135,12 @@ def report_xlsx(run: DocumentRewrite, path: Path) -> Path:
     ws = book.active
     ws.title = "汇总"
     ws.append(["项目编码", "项目名称", "状态", "改写前得分", "改写后得分", "等级", "审核状态", "保留", "补全", "改写", "新增",
-               "删除", "说明"])
+               "删除", "预算年度", "说明"])
     for p in run.projects:
         s, count = (p.after or p.before).sub_scores, action_counts(p)
+        year = f"{p.year}（{YEAR_SOURCE_ZH[p.year_source]}）" if p.year else ""
         ws.append([p.code, p.name, "成功" if p.status == "ok" else "失败", p.before.score,
-                   p.after.score if p.after else None, s.grade, s.verdict, *count.values(), p.error])
+                   p.after.score if p.after else None, s.grade, s.verdict, *count.values(), year, p.error])
     detail = book.create_sheet("逐项对照")
     detail.append(["项目名称", "处理", "二级指标", "原三级指标", "原指标值", "新三级指标", "新指标值", "新指标解释", "新依据", "触发规则"])
     for p in run.projects:

@@ -15,6 +15,9 @@ CASES_DIR = Path(__file__).parent / "cases"
 DRAFTING = CASES_DIR / "drafting.jsonl"
 REWRITING = CASES_DIR / "rewriting.jsonl"
 NOVEL = CASES_DIR / "novel.jsonl"  # briefs for project types the library does not have (issue #16)
+# rewriting cases built from the good and mixed real published tables (eval/cases/real_tables*.jsonl); their
+# reference is the table's own rows, since a rewrite of a sound table should still cover what it stated
+REAL_TABLES = "real_tables"
 
 
 class ReferenceIndicator(BaseModel):
@@ -47,8 +50,28 @@ class Case(BaseModel):
         return brief_for(self.legacy)
 
 
+def real_table_cases() -> list[Case]:
+    """The good and mixed real tables as rewriting cases: the legacy table is the published one, as printed."""
+    from assistant.repair import canonical_level2
+    from eval.calibration import load_tables, sheet_of
+
+    cases = []
+    for t in load_tables():
+        if t["label"] not in ("good", "mixed"):
+            continue
+        legacy = sheet_of(t)
+        reference = [ReferenceIndicator(level2=canonical_level2(i, legacy.layout), name=i.name, value=i.value)
+                     for i in legacy.indicators if i.name.strip()]
+        cases.append(Case(id=f"rt-{t['id']}", kind="rewrite", sector=t.get("sector") or t.get("region", ""),
+                          legacy=legacy, reference=reference))
+    return cases
+
+
 def load_cases(path: Path | str | None = None, kind: str | None = None) -> list[Case]:
-    """Cases from one JSONL file, or all shipped sets (drafting, rewriting, novel types)."""
+    """Cases from one JSONL file, or all shipped sets (drafting, rewriting, novel types, the real tables as
+    rewriting cases); `path` may also be "real_tables" for those alone."""
+    if path is not None and str(path) == REAL_TABLES:
+        return [c for c in real_table_cases() if kind in (None, "rewrite")]
     paths = [Path(path)] if path else [p for p in (DRAFTING, REWRITING, NOVEL) if p.exists()]
     cases: list[Case] = []
     for p in paths:
@@ -61,4 +84,6 @@ def load_cases(path: Path | str | None = None, kind: str | None = None) -> list[
                 cases.append(Case.model_validate(data))
             except ValueError as exc:
                 raise ValueError(f"{p.name} line {n}: {exc}") from exc
+    if not path:
+        cases += real_table_cases()
     return [c for c in cases if kind is None or c.kind == kind]

@@ -262,6 +262,46 @@ def kept_good(case: Case, out: Outcome) -> float:
     return sum(g in after for g in good) / len(good)
 
 
+def stated_facts(legacy: ProjectSheet) -> list:
+    """The concrete values a legacy table states: a number with a unit, a date, a range, a grade, a count whose
+    name gives its unit, and each fact of a value that lists several (困难台胞432人、高龄台胞1792人)."""
+    from assistant.repair import implied_unit, is_fact, split_compound
+
+    out = []
+    for ind in legacy.indicators:
+        if is_fact(ind.parsed_value) or implied_unit(ind):
+            out.append(ind.parsed_value)
+        else:
+            out += [part.parsed_value for part in split_compound(ind)]
+    return out
+
+
+def same_fact(a, b) -> bool:
+    """The same stated value: number and unit (a bare count matches any unit), or the same date; a deadline printed
+    without its year (11月底前) matches that month and day in any year."""
+    if a.kind in ("date", "period"):
+        if a.deadline and a.deadline.year == 1900:
+            return b.deadline is not None and (b.deadline.month, b.deadline.day) == (a.deadline.month, a.deadline.day)
+        return a.deadline == b.deadline and a.period_end == b.period_end
+    if a.unit_raw in ("比例", "比率") and b.is_percent and a.number is not None and b.number is not None:
+        return abs(a.number * 100 - b.number) < 1e-9  # 0.97比例 written as 97%
+    return a.number == b.number and (a.unit == b.unit or a.unit is None) and a.upper == b.upper
+
+
+@scorer("facts_kept")
+def facts_kept(case: Case, out: Outcome) -> float:
+    """Rewriting: share of the legacy table's stated values that stand in the rewritten table (1 for drafting)."""
+    if case.legacy is None or out.before is None:
+        return 1.0
+    facts = stated_facts(case.legacy)
+    if not facts:
+        return 1.0
+    if out.sheet is None:
+        return 0.0
+    after = [i.parsed_value for i in out.sheet.indicators]
+    return sum(any(same_fact(f, v) for v in after) for f in facts) / len(facts)
+
+
 @scorer("latency_ms", quality=False)
 def latency_ms(case: Case, out: Outcome) -> float:
     return out.latency_ms

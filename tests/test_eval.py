@@ -44,7 +44,7 @@ def test_every_quality_scorer_can_fail(case, seed_path):
     bad_scores = score_all(case, bad)
     nothing = score_all(case, Outcome(sheet=None, error="endpoint failed"))
     for name in QUALITY:
-        if name == "kept_good":
+        if name in ("kept_good", "facts_kept"):
             continue  # only meaningful for rewriting cases; tested below
         assert min(bad_scores[name], nothing[name]) < 0.75, f"{name} never fails"
         assert nothing[name] <= bad_scores[name] or nothing[name] < 0.5
@@ -80,6 +80,34 @@ def test_kept_good_scorer_fails_when_good_rows_are_dropped():
     dropped.before = legacy
     assert SCORERS["kept_good"](rewrite_case, kept) == 1.0
     assert SCORERS["kept_good"](rewrite_case, dropped) == 0.0
+
+
+def test_facts_kept_scorer_counts_every_stated_value_of_a_real_table():
+    from eval.cases import load_cases
+    from eval.scorers import stated_facts
+
+    case = next(c for c in load_cases("real_tables") if len(stated_facts(c.legacy)) >= 4)
+    legacy = case.legacy
+    whole = outcome(legacy)
+    whole.before = legacy
+    assert SCORERS["facts_kept"](case, whole) == 1.0
+    # the same rows with every number replaced by a placeholder keep none of the facts
+    blank = [i.model_copy(update={"value": "≥{N:数量}个"}) for i in legacy.indicators]
+    lost = outcome(legacy.model_copy(update={"indicators": blank}))
+    lost.before = legacy
+    assert SCORERS["facts_kept"](case, lost) == 0.0
+    half = outcome(legacy.model_copy(update={"indicators": legacy.indicators[: len(legacy.indicators) // 2]}))
+    half.before = legacy
+    assert 0.0 < SCORERS["facts_kept"](case, half) < 1.0
+
+
+def test_real_tables_are_rewriting_cases_with_their_own_rows_as_reference():
+    from eval.cases import load_cases
+
+    real = load_cases("real_tables")
+    assert len(real) >= 40 and all(c.kind == "rewrite" and c.id.startswith("rt-") for c in real)
+    assert all(len(c.reference) == len([i for i in c.legacy.indicators if i.name.strip()]) for c in real)
+    assert {c.id for c in real} <= {c.id for c in load_cases(kind="rewrite")}
 
 
 def test_small_gate_run_writes_reports(tmp_path):

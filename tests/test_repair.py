@@ -71,3 +71,43 @@ def test_rewrite_splits_a_listed_value_and_the_ledger_says_where_each_fact_went(
     assert {e.where.split("｜")[1] for e in split} == {"=432人", "=1792人"}
     assert result.after.sub_scores.errors == 0, [(f.rule, f.message) for f in result.after.findings
                                                   if f.severity == "error"]
+
+
+def _finding(rule: str, index: int = 0):
+    from assistant.rules.base import Finding
+
+    return Finding(rule=rule, severity="error", dimension="feasibility", index=index, indicator="", message="", hint="")
+
+
+def test_prepare_puts_a_stated_fact_in_a_form_the_checker_reads():
+    from assistant.repair import prepare
+
+    row, done = prepare(_row("≥0.97比例", name="视频监控在线率", level2="质量指标"), [_finding("V04")], "雪亮工程", "2015")
+    assert row.value == "≥97%" and done
+    row, _ = prepare(_row("24694人", name="指标25:家庭医生签约率"), [_finding("V04")], "基本公共卫生服务", "2015")
+    assert (row.name, row.value) == ("家庭医生签约人数", "24694人")
+    row, _ = prepare(_row("250万", name="控制在预算成本内", level2="成本指标"), [_finding("N02")], "雾炮车降尘抑尘服务", "2015")
+    assert (row.name, row.value) == ("雾炮车降尘抑尘服务总成本", "≤250万元")
+    row, _ = prepare(_row("≥500亩", name="新增和改善灌溉达标面积", level1="效益指标", level2="生态效益指标"),
+                     [_finding("N05")], "高标准农田建设", "2015")
+    assert row.level2 == "社会效益指标" and row.value == "≥500亩"
+    untouched = _row("=12场", name="培训场次")
+    assert prepare(untouched, [], "培训", "2015") == (untouched, [])
+
+
+def test_rewrite_keeps_the_facts_prepare_can_read(exemplar_drafter):
+    rows = [
+        _row("≥0.97比例", name="视频监控在线率", level2="质量指标"),
+        _row("250万", name="控制在预算成本内", level2="成本指标"),
+        _row("=120个", name="视频监控点位数量"),
+        _row("≥90%", name="群众满意度", level1="满意度指标", level2="服务对象满意度指标"),
+        _row("2024年12月31日前", name="运维服务完成时间", level2="时效指标"),
+        _row("=0起", name="重大安全事件", level1="效益指标", level2="社会效益指标"),
+    ]
+    sheet = ProjectSheet(name="2024年视频监控运维服务", year=2024, indicators=rows)
+    result = rewrite_sheet(sheet, exemplar_drafter)
+    values = [r.value for r in result.after.sheet.indicators]
+    assert "≥97%" in values and "≤250万元" in values and "=120个" in values, values
+    assert [c.before.value for c in result.changes if c.before is not None and c.after is not None
+            and c.after.value == "≥97%"] == ["≥0.97比例"]  # the report shows the row as the department printed it
+

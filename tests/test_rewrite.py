@@ -177,3 +177,44 @@ def test_killed_run_resumes_to_the_same_output(tmp_path, seed_path, drafter):
     b, _ = read_document(out.with_suffix(".docx"))
     assert [p.model_dump() for p in a.projects] == [p.model_dump() for p in b.projects]
     assert not checkpoint.path.exists(), "a completed run removes its checkpoint"
+
+
+def test_year_comes_from_the_document_else_from_year_else_is_said_to_be_assumed(tmp_path, seed_path):
+    import re
+    from datetime import date
+
+    text = re.sub(r"20\d{2}\s*年(度)?|20\d{2}-20\d{2}", "", seed_path.read_text(encoding="utf-8"))
+    source = tmp_path / "无年度.txt"
+    source.write_text(text, encoding="utf-8")
+    env = {**os.environ, "ZHIBIAO_HOME": str(tmp_path / "home")}
+
+    def run(out: str, *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
+        done = subprocess.run([sys.executable, "-m", "assistant.cli", "rewrite", str(source), "-o", str(tmp_path / out),
+                               "-q", "--drafter", "exemplar", *extra], capture_output=True, text=True, env=env,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done, json.loads((tmp_path / f"{out}.report.json").read_text(encoding="utf-8"))
+
+    done, report = run("assumed")
+    this_year = date.today().year
+    assert {(p["year"], p["year_source"]) for p in report["projects"]} == {(this_year, "assumed")}
+    assert "文档未写明预算年度" in done.stdout and "--year" in done.stdout
+    done, report = run("given", "--year", "2024")
+    assert {(p["year"], p["year_source"]) for p in report["projects"]} == {(2024, "option")}
+    assert "文档未写明预算年度" not in done.stdout
+    dates = [r["value"] for p in report["projects"] for r in p["after"]["indicators"] if re.search(r"\d{4}年\d+月", r["value"])]
+    assert dates and all("2024年" in d for d in dates), dates
+    # a document that names its year keeps it, whatever --year says
+    kept = subprocess.run([sys.executable, "-m", "assistant.cli", "rewrite", str(seed_path), "-o", str(tmp_path / "seed"),
+                           "-q", "--drafter", "exemplar", "--year", "2030"], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert kept.returncode == 0, kept.stderr
+    seed = json.loads((tmp_path / "seed.report.json").read_text(encoding="utf-8"))
+    assert {(p["year"], p["year_source"]) for p in seed["projects"]} == {(2023, "document")}
+    assert "审核状态：" in kept.stdout
+
+
+def test_year_option_refuses_what_is_not_a_year(tmp_path, seed_path):
+    done = subprocess.run([sys.executable, "-m", "assistant.cli", "rewrite", str(seed_path), "-o", str(tmp_path / "x"),
+                           "--year", "二〇二四"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "年度应为四位数字" in done.stderr

@@ -6,6 +6,7 @@ from assistant.ledger import facts_ledger
 from assistant.repair import implied_unit, is_fact
 from assistant.rewrite import rewrite_sheet, sheet_year
 from eval.calibration import load_tables, sheet_of
+from eval.scorers import same_fact as _same
 
 # every good and mixed real table of both sets: the 40 the rewrite was built against and the 20 web tables
 TABLES = [t for t in load_tables() if t["label"] in ("good", "mixed")]
@@ -14,14 +15,6 @@ TABLES = [t for t in load_tables() if t["label"] in ("good", "mixed")]
 @pytest.fixture(scope="module")
 def rewrites(exemplar_drafter):
     return {t["id"]: (sheet_of(t), rewrite_sheet(sheet_of(t), exemplar_drafter)) for t in TABLES}
-
-
-def _same(a, b) -> bool:
-    if a.kind in ("date", "period"):
-        if a.deadline and a.deadline.year == 1900:  # 11月底前: kept, with the document's year added
-            return b.deadline is not None and (b.deadline.month, b.deadline.day) == (a.deadline.month, a.deadline.day)
-        return a.deadline == b.deadline and a.period_end == b.period_end
-    return a.number == b.number and (a.unit == b.unit or a.unit is None) and a.upper == b.upper
 
 
 @pytest.mark.parametrize("table_id", [t["id"] for t in TABLES])
