@@ -40,6 +40,7 @@ footer {display: none !important}
 @media (max-width: 760px) {
   .wide-table .table-container {overflow-x: auto !important}
   .wide-table .table-wrap {min-width: 720px !important; width: 720px !important}
+  .tab-wrapper .tab-container button {padding-left: 8px !important; padding-right: 8px !important}
 }
 .rw-project {border: 1px solid var(--border-color-primary); border-radius: 6px; margin: 6px 0; padding: 4px 10px}
 .rw-project summary {cursor: pointer; font-weight: 600; padding: 4px 0}
@@ -49,7 +50,7 @@ footer {display: none !important}
   vertical-align: top; word-break: normal; overflow-wrap: anywhere}
 .rw-table th:nth-child(1), .rw-table td:nth-child(1) {width: 4em}
 .rw-table th:nth-child(2), .rw-table td:nth-child(2) {width: 7.5em}
-.rw-table .rw-value {color: var(--body-text-color-subdued)}
+.rw-table .rw-value {opacity: 0.8; font-size: 0.95em}
 .rw-rewritten td.rw-action {color: #b45309; font-weight: 600}
 .rw-added td.rw-action {color: #15803d; font-weight: 600}
 .rw-removed td.rw-action {color: #b91c1c; font-weight: 600}
@@ -357,10 +358,12 @@ def do_eval(limit, progress=gr.Progress()):
                       progress=lambda d, t, n: progress(d / max(1, t), desc=f"已评估 {d}/{t} 个案例"))
     charts = out / "图表"
     charts.mkdir(exist_ok=True)
-    images = [(str(p), p.stem) for p in eval_charts(result, charts)]
-    if (out / "baseline.png").exists():  # the harness's seed chart: project names and 原表/改写后 only
-        images.append((str(out / "baseline.png"), "样例文档：原表与改写后得分"))
-    return eval_summary_zh(result.summary_markdown()), images, [str(out / "summary.html"), str(out / "cases.jsonl")]
+    images = [str(p) for p in eval_charts(result, charts)]
+    images += [None] * (2 - len(images))
+    # the harness's seed chart has Chinese labels only (project names, 原表/改写后)
+    baseline = str(out / "baseline.png") if (out / "baseline.png").exists() else None
+    return (eval_summary_zh(result.summary_markdown()), *images[:2], baseline,
+            [str(out / "summary.html"), str(out / "cases.jsonl")])
 
 
 # -- the page -------------------------------------------------------------------------------------------
@@ -435,7 +438,7 @@ def build_app() -> gr.Blocks:
                 rw_btn = gr.Button("开始改写", variant="primary", elem_id="rewrite-button")
                 rw_note = gr.Markdown(elem_id="rewrite-note")
                 rw_table = gr.Dataframe(elem_classes=["wide-table"], headers=["项目编码", "项目名称", "改写前", "改写后", "等级", "审核状态", "说明"],
-                                        interactive=False, wrap=True, elem_id="rewrite-table",
+                                        interactive=False, wrap=True, elem_id="rewrite-table", label="各项目改写前后得分",
                                         column_widths=["20%", "25%", "8%", "8%", "7%", "14%", "18%"])
                 rw_preview = gr.HTML(elem_id="rewrite-preview", label="逐项目改写前后对照")
                 rw_files = gr.File(label="下载改写后的文档和报告", file_count="multiple", elem_id="rewrite-files")
@@ -453,10 +456,10 @@ def build_app() -> gr.Blocks:
                 ck_btn = gr.Button("检查", variant="primary", elem_id="check-button")
                 ck_note = gr.Markdown(elem_id="check-note")
                 ck_summary = gr.Dataframe(elem_classes=["wide-table"], headers=["项目编码", "项目名称", "得分", "等级", "审核状态", "错误", "警告"],
-                                          interactive=False, wrap=True, elem_id="check-summary",
+                                          interactive=False, wrap=True, elem_id="check-summary", label="各项目得分",
                                           column_widths=["21%", "31%", "8%", "7%", "17%", "8%", "8%"])
                 ck_findings = gr.Dataframe(elem_classes=["wide-table"], headers=["项目"] + FINDING_COLUMNS, interactive=False, wrap=True,
-                                           elem_id="check-findings",
+                                           elem_id="check-findings", label="检查发现的问题",
                                            column_widths=["14%", "15%", "6%", "14%", "28%", "23%"])
                 ck_btn.click(do_check, [ck_file], [ck_note, ck_summary, ck_findings], api_name="check",
                              concurrency_id="batch", concurrency_limit=2)
@@ -466,9 +469,15 @@ def build_app() -> gr.Blocks:
                 ev_limit = gr.Number(label="案例数（0 = 全部）", value=12, precision=0)
                 ev_btn = gr.Button("运行评估", variant="primary", elem_id="eval-button")
                 ev_md = gr.Markdown(elem_id="eval-summary")
-                ev_gallery = gr.Gallery(label="图表", columns=2, height=420, object_fit="contain", elem_id="eval-gallery")
+                with gr.Row(elem_id="eval-charts"):
+                    ev_charts = [gr.Image(label=label, type="filepath", interactive=False, min_width=340,
+                                          elem_id=f"eval-chart-{k}", elem_classes=["eval-chart"])
+                                 for k, label in enumerate(["各指标均值", "分领域得分"])]
+                ev_base = gr.Image(label="样例文档：原表与改写后得分", type="filepath", interactive=False,
+                                   elem_id="eval-chart-2", elem_classes=["eval-chart"])
                 ev_files = gr.File(label="报告", file_count="multiple")
-                ev_btn.click(do_eval, [ev_limit], [ev_md, ev_gallery, ev_files], api_name="eval", concurrency_id="batch",
+                ev_btn.click(do_eval, [ev_limit], [ev_md, *ev_charts, ev_base, ev_files], api_name="eval",
+                             concurrency_id="batch",
                              concurrency_limit=1)
 
             with gr.Tab("指标库", id="library"):

@@ -113,7 +113,8 @@ def _cell(ind) -> str:
 
 def rewrite_preview(projects) -> str:
     """Per project a compact table: 处理 | 二级指标 | 改写前 指标名称/指标值 | 改写后 指标名称/指标值 (HTML)."""
-    parts = ["<div class='rw-preview'>"]
+    parts = ["<div class='rw-preview'>"] + (["<p class='rw-head'><b>逐项目对照</b>：点开项目，查看每行指标改写前后的"
+                                             "指标名称和指标值</p>"] if projects else [])
     for p in projects:
         counts = {a: sum(c.action == a for c in p.changes) for a in _ORDER}
         after = f"{p.after.score:.0f}" if p.after else "失败"
