@@ -287,3 +287,27 @@ def prepare(ind: Indicator, findings: list[Finding], project: str, layout: Layou
     if "value" in update:
         parse_value(update["value"])  # a value this function wrote must parse
     return (ind.model_copy(update=update) if update else ind), done
+
+
+_STATED = re.compile(r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[\u4e00-\u9fff%％㎡/·]{1,6})")
+
+
+def carry_facts(before: Indicator, after: Indicator) -> tuple[Indicator, list[str]]:
+    """A replacement row's number slot filled from the replaced row's own text (开展送戏进万村 70村 -> the new
+    count row's {N:…}村 = 70) when exactly one number there is in the slot's unit; otherwise the slot stays open."""
+    from assistant.drafters.slots import SLOT_RE, same_unit
+
+    m = SLOT_RE.search(after.value)
+    if not m or m.group("kind") not in ("N", "X") or not m.group("unit"):
+        return after, []
+    unit = m.group("unit")
+    if unit in ("%", "％", "‰") or unit.split("/")[0] in MONEY_UNITS:
+        return after, []  # a rate or an amount of one thing is no figure for another: only counts and sizes carry
+    text = f"{before.name} {before.value}"
+    found = {x.group("num") for x in _STATED.finditer(text)
+             if same_unit(x.group("unit"), unit) or x.group("unit").startswith(unit) and len(unit) >= 2}
+    if len(found) != 1:
+        return after, []
+    number = found.pop()
+    value = after.value[: m.start()] + number + after.value[m.start() + len(m.group(0)) - len(unit):]
+    return after.model_copy(update={"value": value}), [f"数值{number}{unit}取自原指标“{before.name}｜{before.value}”"]

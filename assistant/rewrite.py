@@ -12,7 +12,7 @@ from assistant.brief import Brief
 from assistant.drafters.exemplar import compose_goal
 from assistant.lexicon import jaccard, normalize_name
 from assistant.models import Indicator, ProjectSheet
-from assistant.repair import canonical_level2, complete, must_replace, prepare, split_compound
+from assistant.repair import canonical_level2, carry_facts, complete, must_replace, prepare, split_compound
 from assistant.report import ProjectReport, check_project
 from assistant.taxonomy import BENEFIT_LEVEL2, QUALITY, QUANTITY, SOCIAL, clean
 
@@ -306,6 +306,15 @@ def rewrite_sheet(sheet: ProjectSheet, drafter, index: int = 0, keep_good: bool 
         # a drafted row that carries an error or is about another project's objects is worse than none: the
         # next drafted row of the same 二级 is tried, or the legacy row's place stays empty
         offered = [r for r in offered if all(r is not x for x in refused)]
+    carried = False
+    for c in changes:  # a replaced row's own numbers go into its replacement's open slot (70村 -> {N:…}村)
+        if c.action == "rewritten" and c.before is not None and c.after is not None:
+            new, notes = carry_facts(c.before, c.after)
+            if notes:
+                rows = [new if r is c.after else r for r in rows]
+                c.after, c.done, carried = new, c.done + notes, True
+    if carried:
+        after = _recheck(legacy, brief, rows, context)
     missing = _missing_core(after)
     if missing:  # no drafted row of a core 二级 fits: the archetype's rows, naming the project's own object
         extra = [r for r in _archetype_rows(brief) if r.level2 in missing]

@@ -41,9 +41,12 @@ def labelled_scores(store) -> tuple[list[float], list[float], dict]:
     return pos, neg, {"queries": n, "recall@1_rrf": r_before / max(n, 1), "recall@1_fit": r_after / max(n, 1)}
 
 
-def precision_recall(pos: list, neg: list, threshold: float, name_threshold: float = 0.0) -> dict:
-    """Precision and recall of “fits” (and of “does not fit”) at one pair of thresholds."""
+def precision_recall(pos: list, neg: list, threshold: float | None, name_threshold: float = 0.0) -> dict:
+    """Precision and recall of “fits” (and of “does not fit”) at one pair of thresholds; with threshold None,
+    of the rule the product uses (Fit.fits: the thresholds and the name's head word)."""
     def fits(f) -> bool:
+        if threshold is None:
+            return f.fits
         return not f.missing or (f.score >= threshold and f.name_score >= name_threshold)
 
     tp = sum(fits(f) for f in pos)
@@ -64,6 +67,8 @@ def main() -> None:
     store = ExemplarStore(path=args.store, embedding=args.embedding).ensure()
     pos, neg, recall = labelled_scores(store)
     print(json.dumps(recall, ensure_ascii=False))
+    print(json.dumps({"rule": "Fit.fits", **{k: round(v, 3) for k, v in precision_recall(pos, neg, None).items()
+                                             if k != "threshold"}}))
     for t in sorted({0.3, 0.4, 0.5, FIT_THRESHOLD}):
         for nt in sorted({0.0, 0.3, 0.4, 0.5, 0.6, NAME_THRESHOLD}):
             row = {k: round(v, 3) for k, v in precision_recall(pos, neg, t, nt).items()}

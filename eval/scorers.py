@@ -246,7 +246,8 @@ def composed(case: Case, out: Outcome) -> float:
 
 @scorer("kept_good", quality=True)
 def kept_good(case: Case, out: Outcome) -> float:
-    """Rewriting: share of legacy rows without error findings that survive unchanged (1 for drafting)."""
+    """Rewriting: share of legacy rows without error findings that survive: the same row, or the row completed in
+    place (its value kept, an operator, 解释 or 依据 added, its name given a dimension) (1 for drafting)."""
     if case.legacy is None or out.before is None:
         return 1.0
     if out.sheet is None:
@@ -259,7 +260,16 @@ def kept_good(case: Case, out: Outcome) -> float:
     if not good:
         return 1.0
     after = out.sheet.indicators
-    return sum(g in after for g in good) / len(good)
+
+    def survives(g) -> bool:
+        if g in after:
+            return True
+        gv = g.parsed_value
+        return any((same_fact(gv, r.parsed_value) if gv.kind != "unparsed" else g.value.strip() == r.value.strip())
+                   and (normalize_name(g.name) in normalize_name(r.name) or jaccard(g.name, r.name) >= 0.5)
+                   for r in after)
+
+    return sum(survives(g) for g in good) / len(good)
 
 
 def stated_facts(legacy: ProjectSheet) -> list:

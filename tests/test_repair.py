@@ -111,3 +111,14 @@ def test_rewrite_keeps_the_facts_prepare_can_read(exemplar_drafter):
     assert [c.before.value for c in result.changes if c.before is not None and c.after is not None
             and c.after.value == "≥97%"] == ["≥0.97比例"]  # the report shows the row as the department printed it
 
+
+
+def test_a_replaced_rows_own_count_fills_its_replacement_but_a_rate_never_does():
+    from assistant.repair import carry_facts
+
+    filled, notes = carry_facts(_row("70村", name="开展送戏进万村"), _row("={N:送戏村数}村", name="送戏下乡村数"))
+    assert filled.value == "=70村" and notes
+    two = _row("3期 120人 80人", name="培训")
+    assert carry_facts(two, _row("≥{N:人数}人", name="培训人数"))[0].value == "≥{N:人数}人"  # which one? ask
+    rate = _row("100%", name="政策知晓率")
+    assert carry_facts(rate, _row("≤{X:检出率}%", name="营养不良检出率"))[0].value == "≤{X:检出率}%"
