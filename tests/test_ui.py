@@ -335,6 +335,9 @@ def test_browser_chinese_toasts_labels_and_readable_tables(app_url, seed_path):
                                timeout=30_000)
         for selector in ("#table", "#findings", "#facts"):
             assert _columns_fit(page, selector), selector
+        tips = page.evaluate("() => [...document.querySelectorAll('[title], [aria-label]')]"
+                             ".flatMap(e => [e.getAttribute('title'), e.getAttribute('aria-label')])")
+        assert "全屏" in tips and not {"Fullscreen", "Copy table data", "Copy message"} & set(tips)
         page.get_by_role("tab", name="检查").click()
         page.set_input_files("#check-upload input[type=file]", str(seed_path))
         page.click("#check-button")
@@ -344,6 +347,9 @@ def test_browser_chinese_toasts_labels_and_readable_tables(app_url, seed_path):
     with browser_page(390, 844) as page:
         page.goto(app_url)
         page.wait_for_selector("#brief-name textarea", timeout=60_000)
+        page.wait_for_timeout(300)
+        tabs = [t.inner_text() for t in page.get_by_role("tab").all() if t.is_visible()]
+        assert tabs == ["起草", "批量改写", "检查", "评估", "指标库"]  # none hidden behind an overflow menu
         page.fill("#brief-name textarea", "城区公厕提质改造")
         page.click("#draft-button")
         page.wait_for_selector("#score h3", timeout=60_000)

@@ -35,6 +35,8 @@ def test_a_year_in_the_name_other_than_the_budget_year_is_named():
     assert "2025年" in warning and "2026年" in warning
     assert year_conflict("2026年开平区农村公路养护项目", 2026) == ""
     assert year_conflict("开平区农村公路养护项目", 2026) == ""
+    assert year_conflict("2024—2026年高标准农田建设项目", 2025) == ""
+    assert "2027年" in year_conflict("2024—2026年高标准农田建设项目", 2027)
 
 
 def test_server_paths_become_file_names():

@@ -56,23 +56,42 @@ footer {display: none !important}
 .rw-removed td.rw-action {color: #b91c1c; font-weight: 600}
 .rw-completed td.rw-action {color: #1d4ed8; font-weight: 600}
 """
-# gradio 6.31 titles a toast with its type ("Error", "Warning", "Info") whatever title= says: the page renames it
+# gradio 6.31 titles a toast with its type ("Error", "Warning", "Info") whatever title= says, and leaves some
+# tooltips in English: the page renames them
 HEAD = """<script>
 (() => {
   const ZH = {Error: "出错了", Warning: "请注意", Info: "提示", Success: "完成"};
-  const fix = (node) => {
-    if (node.nodeType !== 1) return;
+  // gradio's own tooltips and labels that its zh-CN texts leave in English
+  const TIPS = {"Copy conversation": "复制对话", "Copy message": "复制消息", "Copy table data": "复制表格",
+    "Fullscreen": "全屏", "Exit fullscreen mode": "退出全屏", "Exit fullscreen": "退出全屏", "Download": "下载",
+    "Share": "分享", "Clear": "清除", "More tabs": "更多标签页", "Click to upload or drop files": "点击上传或拖放文件",
+    "File upload": "上传文件", "Close": "关闭", "Table actions": "表格操作", "Open cell menu": "单元格菜单"};
+  const fixTitles = (node) => {
     const titles = node.matches(".toast-title") ? [node] : node.querySelectorAll(".toast-title");
     for (const el of titles) for (const t of el.childNodes) {
       if (t.nodeType === 3 && ZH[t.data.trim()]) t.data = ZH[t.data.trim()] + " ";
     }
   };
+  const fixTips = (el) => {
+    for (const a of ["title", "aria-label"]) {
+      const v = el.getAttribute(a);
+      if (v && TIPS[v]) el.setAttribute(a, TIPS[v]);
+    }
+  };
+  const fix = (node) => {
+    if (node.nodeType !== 1) return;
+    fixTitles(node);
+    fixTips(node);
+    node.querySelectorAll("[title], [aria-label]").forEach(fixTips);
+  };
   new MutationObserver((changes) => {
     for (const c of changes) {
       if (c.type === "characterData") { if (c.target.parentElement) fix(c.target.parentElement); }
+      else if (c.type === "attributes") fixTips(c.target);
       else c.addedNodes.forEach(fix);
     }
-  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true, attributes: true,
+                                         attributeFilter: ["title", "aria-label"]});
 })();
 </script>"""
 THEME_FONTS = ["Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimSun", "sans-serif"]
@@ -389,7 +408,7 @@ def build_app() -> gr.Blocks:
                         draft_btn = gr.Button("起草绩效目标表", variant="primary", elem_id="draft-button")
                         chat = gr.Chatbot(label="对话", height=320, elem_id="chat")
                         with gr.Row():
-                            chat_in = gr.Textbox(show_label=False, scale=5, elem_id="chat-input",
+                            chat_in = gr.Textbox(label="告诉我怎么改", show_label=False, scale=5, elem_id="chat-input",
                                                  placeholder="如：把满意度改为≥92%；删除生态效益指标；增加一个质量指标：维修验收合格率")
                             chat_btn = gr.Button("发送", scale=1, elem_id="chat-send")
                     with gr.Column(scale=3):

@@ -20,6 +20,7 @@ _BUDGET = re.compile(r"(?:预算|资金|金额|经费|投资)(?:资金|金额|�
                      r"(?P<amount>\d+(?:[.,]\d+)*\s*(?:亿元|万元|亿|万|元))")
 _CLAUSES = re.compile(r"[，,。；;！!？?\n]+")
 _YEAR = re.compile(r"(20\d{2})\s*年")
+_SPAN = re.compile(r"(20\d{2})\s*年?\s*[-—–~～至到]\s*(20\d{2})\s*年")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def year_conflict(name: str, year) -> str:
     except (TypeError, ValueError):
         return ""
     named = {int(y) for y in _YEAR.findall(name or "")}
+    for start, end in _SPAN.findall(name or ""):  # 2024—2026年: a span holds every year in it
+        named |= set(range(int(start), int(end) + 1))
     if named and year not in named:
         said = "、".join(f"{y}年" for y in sorted(named))
         return f"项目名称写的是{said}，预算年度填的是{year}年，请核对（指标和年度目标按{year}年起草）。"
