@@ -344,6 +344,12 @@ def test_browser_chinese_toasts_labels_and_readable_tables(app_url, seed_path):
         page.wait_for_selector("#check-note h3", timeout=60_000)
         for selector in ("#check-summary", "#check-findings"):
             assert _columns_fit(page, selector), selector
+        page.get_by_role("tab", name="指标库").click()
+        page.fill("#library-text textarea", "路灯亮灯率")
+        page.click("#library-button")
+        page.wait_for_function("() => document.querySelector('#library-table').innerText.includes('亮灯')",
+                               timeout=30_000)
+        assert _columns_fit(page, "#library-table")
     with browser_page(390, 844) as page:
         page.goto(app_url)
         page.wait_for_selector("#brief-name textarea", timeout=60_000)

@@ -333,7 +333,7 @@ def do_rewrite(file, keep_good, progress=gr.Progress()):
     files = [str(write_document(run.document, path, fmt)) for fmt, path in outputs_for(source, out)]
     files += [str(p) for p in write_reports(run, out)] + [str(facts_sheet_for(run, out))]
     rows = [[p.code, p.name, round(p.before.score), round(p.after.score) if p.after else "失败",
-             (p.after or p.before).sub_scores.grade, (p.after or p.before).sub_scores.verdict, p.error]
+             (p.after or p.before).sub_scores.grade, (p.after or p.before).sub_scores.verdict, public_message(p.error)]
             for p in run.projects]
     after = sum((p.after or p.before).score for p in run.projects) / max(1, len(run.projects))
     note = f"### 改写完成：{len(run.projects)} 个项目，平均得分 {after:.1f}" + "".join(
