@@ -139,3 +139,19 @@ def test_a_project_the_library_does_not_know_is_flagged(drafter, seed_drafts):
                             year=2026))
     assert d.notes and "没有与" in d.notes[0] and "核对" in d.notes[0]
     assert all(not draft.notes for _, draft in seed_drafts), "known project types draft without a warning"
+
+
+def test_a_stated_count_goes_to_the_row_the_brief_describes_and_a_contradicted_blank_goes():
+    from assistant.brief import Brief
+    from assistant.draft import draft
+
+    renovate = draft(Brief(name="城区公厕提质改造", purpose="对城区24座公厕进行提质改造，更新洁具和除臭设备"),
+                     drafter="exemplar").sheet.indicators
+    by_value = {r.value: r.name for r in renovate}
+    assert "改造" in by_value.get("=24座", ""), by_value
+    assert not any("新建" in r.name and "{" in r.value for r in renovate)
+    # the quantity a unit cost divides by still answers its own row (3.2万亩 改善灌溉面积)
+    canal = draft(Brief(name="灌区渠道防渗改造工程", purpose="对灌区干支渠进行防渗衬砌改造18公里，改善灌溉面积3.2万亩",
+                        budget=14400000), drafter="exemplar").sheet.indicators
+    values = " ".join(r.value for r in canal)
+    assert "3.2万亩" in values and "18公里" in values, values

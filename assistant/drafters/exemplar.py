@@ -120,7 +120,49 @@ def _without_unasked_counts(brief: Brief, rows: list[Indicator]) -> list[Indicat
         return rows
     words = cjk_bigrams(f"{brief.name} {brief.purpose}") - _MEASURE_GRAMS
     drop = {i for i in counts if "{" in rows[i].value and not (cjk_bigrams(rows[i].name) - _MEASURE_GRAMS) & words}
+    # the same for every other 二级: a blank about nothing the brief names goes when the 二级 keeps a row with a value
+    for level2 in {r.level2 for r in rows} - {QUANTITY}:
+        group = [i for i, r in enumerate(rows) if r.level2 == level2]
+        filled = [i for i in group if "{" not in rows[i].value]
+        if filled:
+            drop |= {i for i in group if "{" in rows[i].value
+                     and not (cjk_bigrams(rows[i].name) - _MEASURE_GRAMS) & words}
     return [r for i, r in enumerate(rows) if i not in drop]
+
+
+_BUILD_NEW = ("新建", "新增建设")
+_RENOVATE = ("改造", "提质", "提升", "维修", "修缮", "翻新", "更新", "更换", "加固")
+
+
+def _without_contradicted(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
+    """A blank row the brief contradicts is left out, not asked: a 新建 count or cost when the brief only renovates
+    (对城区24座公厕进行提质改造), an 改造 one when it only builds new. Rows with a value, and the last row of a
+    二级, are kept."""
+    text = f"{brief.name} {brief.purpose} {brief.goal}"
+    builds = any(w in text for w in _BUILD_NEW) or ("建设" in text and "建设改造" not in text)
+    renovates = any(w in text for w in _RENOVATE)
+    if builds == renovates:
+        return rows
+
+    def contradicted(r: Indicator) -> bool:
+        if "{" not in r.value:
+            return False
+        name = r.name
+        return (not builds and any(w in name for w in _BUILD_NEW)) or \
+            (not renovates and any(w in name for w in ("改造", "提升改造", "维修", "修缮")) and "新建" not in name)
+
+    kept = list(rows)
+    for r in rows:
+        if not contradicted(r):
+            continue
+        if sum(x.level2 == r.level2 for x in kept) > 1:
+            kept = [x for x in kept if x is not r]
+        elif not builds:  # the last row of its 二级 stays, about the work the brief does: 新建公厕… -> 改造公厕…
+            name = r.name
+            for w in _BUILD_NEW:
+                name = name.replace(w, "改造")
+            kept = [x.model_copy(update={"name": name}) if x is r else x for x in kept]
+    return kept
 
 
 class ExemplarDrafter:
@@ -172,6 +214,7 @@ class ExemplarDrafter:
     @staticmethod
     def _library_rows(brief: Brief, primary, filler: SlotFiller) -> list[Indicator]:
         """The fitting type's rows with the brief's slots filled."""
+        filler.prebind(primary.rows(brief.layout))
         return [r.model_copy(update={"value": filler.fill(r.value), "basis": filler.fill(r.basis),
                                      "description": filler.fill(r.description)}) for r in primary.rows(brief.layout)]
 
@@ -186,6 +229,7 @@ class ExemplarDrafter:
                 rows[target] = _quantity_row(q, brief, brief.layout)
             elif len(count_rows) < MAX_STATED_ROWS:
                 rows.insert((count_rows[-1] + 1) if count_rows else 0, _quantity_row(q, brief, brief.layout))
+        rows = _without_contradicted(brief, rows)
         return _without_unasked_counts(brief, rows) if filler.quantities else rows
 
     @staticmethod

@@ -82,10 +82,36 @@ class SlotFiller:
 
         scored = sorted(candidates, key=lambda c: (-shared(c[1]), c[0]))
         i, q = scored[0]
+        if reuse:  # a unit cost divides by a stated quantity; the quantity still answers its own slot
+            return q
         self.used.add(i)
         if label:
             self.bound[label] = q
         return q
+
+    def prebind(self, rows: list) -> None:
+        """Give each stated quantity to the count slot that measures it, over all rows at once: 对城区24座公厕进行
+        提质改造 goes to 提升改造公共厕所座数, not to the first 座 slot (新建独立式公共厕所座数)."""
+        slots = []
+        for row in rows:
+            for m in SLOT_RE.finditer(row.value):
+                if m.group("kind") == "N" and m.group("label") and m.group("unit"):
+                    slots.append((m.group("label"), _base_unit(m.group("unit")), f"{row.name}{m.group('label')}"))
+        project = _bigrams(f"{self.brief.name}{self.brief.purpose}")
+        for i, q in enumerate(self.quantities):
+            if i in self.used:
+                continue
+            words = _bigrams(q.context + q.object)
+            # first what the quantity's own words say, then what the whole brief does (改造, not 新建)
+            options = [(len(_bigrams(text) & words), len(_bigrams(text) & project), -n, label)
+                       for n, (label, unit, text) in enumerate(slots)
+                       if same_unit(q.base[1], unit) and label not in self.bound]
+            if not options:
+                continue
+            score, _, _, label = max(options)
+            if score > 0:
+                self.bound[label] = q
+                self.used.add(i)
 
     def quantity_text(self, q: Quantity, slot_unit: str) -> str:
         """The stated quantity in the slot's unit, keeping 万 as the user wrote it (2万亩)."""
