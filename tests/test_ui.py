@@ -1,8 +1,10 @@
 """The Gradio app through its API (gradio_client) and in a real headless chromium (playwright)."""
 
 import html
+import json
 import os
 import re
+from pathlib import Path
 
 import docx
 import pytest
@@ -74,7 +76,7 @@ def test_api_export_docx_opens_in_python_docx(client):
 def test_api_check_and_rewrite_the_seed(client, seed_path):
     note, summary, findings = client.predict(handle_file(str(seed_path)), api_name="/check")
     assert len(summary["data"]) == 9 and all(row[2] < 60 and row[3] == "差" for row in summary["data"])
-    note, rows, files, preview = client.predict(handle_file(str(seed_path)), True, api_name="/rewrite")
+    note, rows, files, preview = client.predict(handle_file(str(seed_path)), True, None, api_name="/rewrite")
     assert len(rows["data"]) == 9 and all(row[3] > row[2] for row in rows["data"])
     assert all(row[5] == "可提交" or row[5].startswith("待补充") for row in rows["data"])
     docx_file = next(f for f in files if f.endswith(".docx"))
@@ -234,7 +236,7 @@ def test_browser_answers_the_open_facts_form(app_url):
 def test_api_rewrite_facts_sheet_filled_gives_the_final_document(client, seed_path, tmp_path):
     import openpyxl
 
-    note, rows, files, _ = client.predict(handle_file(str(seed_path)), True, api_name="/rewrite")
+    note, rows, files, _ = client.predict(handle_file(str(seed_path)), True, None, api_name="/rewrite")
     sheet_path = next(f for f in files if f.endswith(".facts.xlsx"))
     book = openpyxl.load_workbook(sheet_path)
     ws = book.worksheets[0]
@@ -364,3 +366,17 @@ def test_browser_chinese_toasts_labels_and_readable_tables(app_url, seed_path):
         width = page.locator('#table [data-testid="cell-0-2"]').evaluate("e => e.getBoundingClientRect().width")
         size = page.locator('#table [data-testid="cell-0-2"]').evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
         assert width > 4 * size, (width, size)
+
+
+def test_api_rewrite_uses_the_year_field_when_the_document_names_none(client, seed_path, tmp_path):
+    import re
+
+    source = tmp_path / "无年度.txt"
+    source.write_text(re.sub(r"20\d{2}\s*年(度)?|20\d{2}-20\d{2}", "", seed_path.read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    note, _, files, _ = client.predict(handle_file(str(source)), True, None, api_name="/rewrite")
+    assert "文档未写明预算年度" in note
+    note, _, files, _ = client.predict(handle_file(str(source)), True, 2024, api_name="/rewrite")
+    assert "文档未写明预算年度" not in note
+    report = json.loads(Path(next(f for f in files if f.endswith(".report.json"))).read_text(encoding="utf-8"))
+    assert {(p["year"], p["year_source"]) for p in report["projects"]} == {(2024, "option")}

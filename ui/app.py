@@ -314,7 +314,7 @@ def do_check(file):
 
 
 @_user_error
-def do_rewrite(file, keep_good, progress=gr.Progress()):
+def do_rewrite(file, keep_good, year=None, progress=gr.Progress()):
     from assistant.batch import rewrite_document
     from assistant.cli_rewrite import outputs_for
     from assistant.documents import read_document, write_document
@@ -328,7 +328,8 @@ def do_rewrite(file, keep_good, progress=gr.Progress()):
     def tick(done, total, name):
         progress(done / max(1, total), desc=f"已完成 {done}/{total} {name}")
 
-    run = rewrite_document(doc, get_drafter(), keep_good=bool(keep_good), progress=tick, problems=problems)
+    year = int(year) if year not in (None, "") and 2000 <= float(year) <= 2100 else None
+    run = rewrite_document(doc, get_drafter(), keep_good=bool(keep_good), progress=tick, problems=problems, year=year)
     out = _tmpdir() / (source.stem + "_改写")
     files = [str(write_document(run.document, path, fmt)) for fmt, path in outputs_for(source, out)]
     files += [str(p) for p in write_reports(run, out)] + [str(facts_sheet_for(run, out))]
@@ -339,6 +340,10 @@ def do_rewrite(file, keep_good, progress=gr.Progress()):
     note = f"### 改写完成：{len(run.projects)} 个项目，平均得分 {after:.1f}" + "".join(
         f"\n- 读取问题：{x}" for x in problems) + "".join(f"\n- 改写失败：{p.name}：{public_message(p.error)}"
                                                       for p in run.failed)
+    assumed = sorted({p.year for p in run.projects if p.year_source == "assumed" and p.year})
+    if assumed:
+        note += (f"\n- 注意：文档未写明预算年度，已按 {'、'.join(map(str, assumed))} 年改写，请核对；"
+                 "可在“预算年度”中填写后重新改写")
     return note, rows, files, rewrite_preview(run.projects)
 
 
@@ -454,6 +459,8 @@ def build_app() -> gr.Blocks:
                             "项目编码、名称、预算、支出计划和合格的指标保持不变。")
                 rw_file = gr.File(label="上传文档", file_types=[".txt", ".docx", ".xlsx", ".json"], elem_id="rewrite-upload")
                 rw_keep = gr.Checkbox(value=True, label="保留没有错误的指标")
+                rw_year = gr.Number(value=None, precision=0, minimum=2000, maximum=2100, elem_id="rewrite-year",
+                                    label="预算年度（文档未写明年度时使用；不填则按今年并提示）")
                 rw_btn = gr.Button("开始改写", variant="primary", elem_id="rewrite-button")
                 rw_note = gr.Markdown(elem_id="rewrite-note")
                 rw_table = gr.Dataframe(elem_classes=["wide-table"], headers=["项目编码", "项目名称", "改写前", "改写后", "等级", "审核状态", "说明"],
@@ -461,7 +468,7 @@ def build_app() -> gr.Blocks:
                                         column_widths=["20%", "25%", "8%", "8%", "7%", "14%", "18%"])
                 rw_preview = gr.HTML(elem_id="rewrite-preview", label="逐项目改写前后对照")
                 rw_files = gr.File(label="下载改写后的文档和报告", file_count="multiple", elem_id="rewrite-files")
-                rw_btn.click(do_rewrite, [rw_file, rw_keep], [rw_note, rw_table, rw_files, rw_preview], api_name="rewrite",
+                rw_btn.click(do_rewrite, [rw_file, rw_keep, rw_year], [rw_note, rw_table, rw_files, rw_preview], api_name="rewrite",
                              concurrency_id="batch", concurrency_limit=1)
                 rw_facts = gr.File(label="上传填好的待补充信息表（*.facts.xlsx）", file_types=[".xlsx"], elem_id="facts-upload")
                 rw_fill = gr.Button("填入并生成定稿", elem_id="facts-upload-button")
