@@ -104,11 +104,12 @@ def main(argv: list[str] | None = None) -> int:
         _error(os_error_message(exc) + "；已写好的输出保持不变，未完成的部分已删除")
         return 2
     except (MemoryError, RecursionError) as exc:
-        _error(f"输入过大或结构过深，无法处理（{type(exc).__name__}）")
+        logging.getLogger(__name__).info("resource error: %r", exc)
+        _error("输入过大或结构过深，无法处理")
         return 2
     except Exception as exc:  # a bug: one line for the user, the traceback in the log file
         where = _log_traceback()
-        _error(f"内部错误（{type(exc).__name__}），详情已写入 {where}，请发给维护人员")
+        _error(f"内部错误，详情已写入 {where}，请发给维护人员")  # the exception's name is in the log
         return EXIT_INTERNAL
 
 

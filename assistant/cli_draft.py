@@ -12,13 +12,13 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
     from assistant.brief import Brief
     from assistant.draft import draft
-    from assistant.errors import InputError
+    from assistant.errors import InputError, validation_message
 
     try:
         brief = Brief(name=args.name, purpose=args.purpose or "", budget=args.budget, year=args.year,
                       layout=args.layout, department=args.department or "", code=args.code or "")
     except ValidationError as exc:
-        raise InputError("；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from exc
+        raise InputError(validation_message(exc, Brief)) from exc
     result = draft(brief, drafter=args.drafter)
     fmt = args.format
     if args.output and fmt == "table":

@@ -50,7 +50,14 @@ def _fill_draft(data: dict, answers: list[dict], output: Path):
     from assistant.facts_file import fill_document
     from assistant.models import Document
 
-    draft = Draft.model_validate({k: v for k, v in data.items() if k != "open_facts"})
+    from pydantic import ValidationError
+
+    from assistant.errors import validation_message
+
+    try:
+        draft = Draft.model_validate({k: v for k, v in data.items() if k != "open_facts"})
+    except ValidationError as exc:
+        raise InputError("草稿 JSON 不符合格式：" + validation_message(exc, Draft)) from exc
     doc, refused = fill_document(Document(title=draft.sheet.name, year=draft.sheet.year, projects=[draft.sheet]), answers)
     new = draft.rechecked(doc.projects[0])
     if output.suffix.lower() in (".json", ""):

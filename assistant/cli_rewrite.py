@@ -217,9 +217,9 @@ def _folder_file(f: Path, output: Path, drafter, args, console, ledger, done: di
     except OSError as exc:
         console.print(f"跳过：{_short(f.name)}：{os_error_message(exc)}", markup=False, style="red")
         return False
-    except Exception as exc:  # a bug must not cost the rest of the folder
+    except Exception:  # a bug must not cost the rest of the folder
         log.exception("rewrite of %s failed", f)
-        console.print(f"跳过：{_short(f.name)}：内部错误（{type(exc).__name__}），其余文件继续", markup=False, style="red")
+        console.print(f"跳过：{_short(f.name)}：内部错误，其余文件继续", markup=False, style="red")
         return False
     if ok:
         try:

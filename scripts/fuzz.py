@@ -286,8 +286,44 @@ class Worker:
         self.proc.wait()
 
 
-def classify(result: dict) -> str:
-    """result (exit 0/1/3), error (one line of Chinese, exit 2), or a failure: traceback, hang, memory, crash."""
+# what a message for the user must not hold: an exception's name, pydantic's or Python's English, a temp path
+_FOREIGN = [  # words are told apart by ASCII letters only: 格式Input is English next to Chinese
+    re.compile(r"Traceback|(?<![A-Za-z])[A-Z][A-Za-z]*(?:Error|Exception|Warning|Exit)(?![A-Za-z])|Errno"),
+    re.compile(r"(?i)(?<![A-Za-z])(?:error|value|input|should|validation|valid|field|required|invalid|expected|must|"
+               r"failed|cannot|unable|object|string|integer|type|none|null|pydantic)(?![A-Za-z])"),
+    re.compile(r"(?<![A-Za-z.])(?:[A-Za-z]{2,}\s+){2,}[A-Za-z]{2,}"),  # three English words in a row
+]
+_TEMP_PATH = re.compile(r"/tmp/|\\Temp\\|[\\/]\.?tmp[\w-]{4,}|\.tmp\b")
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\w.~-]*[\\/])+[\w.~-]+")
+
+
+def display(path) -> str:
+    """A path as the CLI prints it (bytes of a non-UTF-8 name as U+FFFD)."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def foreign_text(message: str, own_paths: tuple[str, ...] = ()) -> str | None:
+    """The part of an error message that is not for a Chinese user, or None when it is all fine. The paths the user
+    gave (the input file and the output folder) may be named; any other path into a temp folder may not."""
+    text = display(message)
+    for own in sorted(own_paths, key=len, reverse=True):
+        if own:
+            text = text.replace(own, "“文件”")
+    text = re.sub(r"“[^”]*”|'[^']*'", "“”", text)  # the user's own words, quoted, are theirs
+    m = _TEMP_PATH.search(text)
+    if m:
+        return m.group(0)
+    text = _PATH.sub("“路径”", text)  # a path the tool names (its log file, a zip member) is not English prose
+    for pattern in _FOREIGN:
+        m = pattern.search(text)
+        if m:
+            return m.group(0)
+    return None
+
+
+def classify(result: dict, own_paths: tuple[str, ...] = ()) -> str:
+    """result (exit 0/1/3), error (one line of Chinese, exit 2), or a failure: traceback, hang, memory, crash,
+    bad-error (not one line, or not Chinese: English words, an exception's name, a temp path)."""
     code = result["code"]
     if code in (0, 1, 3):
         return "result"
@@ -296,7 +332,9 @@ def classify(result: dict) -> str:
         one_line = len(lines) == 1 and re.search(r"[\u4e00-\u9fff]", lines[0]) and "Traceback" not in lines[0]
         if "输入过大或结构过深" in result.get("stderr", ""):
             return "memory"
-        return "error" if one_line else "bad-error"
+        if not one_line:
+            return "bad-error"
+        return "foreign-error" if foreign_text(lines[0], own_paths) else "error"
     if code == 70:
         return "internal"  # a bug caught at the CLI edge: one line for the user, still a failure here
     return str(code)
@@ -328,14 +366,17 @@ def run(cases: int, seed: int, modes: list[str], work: Path, timeout: float, mem
                 pool = Worker(mem_mb, env)
             case = {"mode": mode, "path": str(path), "out": str(work / "out" / f"r{i}")}
             result = pool.run(case, timeout if mode == "check" else timeout * 3)
-            outcome = classify(result)
+            own = (display(path), case["out"])
+            outcome = classify(result, own)
             tally[mode][outcome] += 1
             slowest[mode] = max(slowest[mode], result.get("seconds", timeout))
             if outcome == "error":
                 messages[re.sub(r"文件 \S+|\d+", "", result["stderr"].strip())[:48]] += 1
             if outcome not in ("result", "error"):
-                failures.append({"case": name, "mode": mode, "outcome": outcome,
-                                 "detail": result.get("stderr", "")[-600:]})
+                detail = result.get("stderr", "")[-600:]
+                if outcome == "foreign-error":
+                    detail += f"（不是中文的部分：{foreign_text(detail.strip(), own)}）"
+                failures.append({"case": name, "mode": mode, "outcome": outcome, "detail": detail})
                 with open(work / "failures.jsonl", "a", encoding="utf-8") as log:
                     log.write(json.dumps(failures[-1], ensure_ascii=False) + "\n")
                 keep = work / "failed-inputs"

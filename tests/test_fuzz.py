@@ -25,13 +25,20 @@ def bases(tmp_path_factory):
     return fuzz.base_documents(tmp_path_factory.mktemp("fuzz-base"))
 
 
+def _assert_chinese_line(message: str, *own: Path) -> None:
+    """One line, in Chinese, with no English (pydantic's, an exception's name) and no temp path but the user's own."""
+    lines = [x for x in message.strip().splitlines() if x.strip()]
+    assert len(lines) == 1 and re.search(r"[\u4e00-\u9fff]", lines[0]), message[:300]
+    shown = tuple(fuzz.display(p) for p in own)
+    assert fuzz.foreign_text(lines[0], shown) is None, f"not Chinese: {fuzz.foreign_text(lines[0], shown)!r} in {message[:300]}"
+
+
 def _check(path: Path, out: Path, write: bool) -> str:
     """'result' or 'error'; anything else escapes and fails the test with the case's name."""
     try:
         doc, problems = read_document(path)
     except ZhibiaoError as exc:
-        lines = str(exc).strip().splitlines()
-        assert len(lines) == 1 and re.search(r"[\u4e00-\u9fff]", lines[0]), str(exc)[:300]
+        _assert_chinese_line(str(exc), path)
         return "error"
     check_document(doc, problems).model_dump_json()
     if write:  # the writers hold whatever a reader let through (the crash that lost every rewrite)
@@ -40,8 +47,20 @@ def _check(path: Path, out: Path, write: bool) -> str:
     return "result"
 
 
+def _cli_check(path: Path, capsys) -> str:
+    from assistant.cli import main
+
+    capsys.readouterr()
+    code = main(["check", str(path), "--format", "json"])
+    err = capsys.readouterr().err
+    outcome = fuzz.classify({"code": code, "stderr": err}, (fuzz.display(path),))
+    if outcome != "result":
+        assert outcome == "error", f"{outcome}: {err[:300]}"
+    return outcome
+
+
 @pytest.mark.timeout(900)  # about a minute on an idle 2-core machine
-def test_seeded_fuzz_gives_a_result_or_one_chinese_line(tmp_path, bases):
+def test_seeded_fuzz_gives_a_result_or_one_chinese_line(tmp_path, bases, capsys):
     rng = random.Random(15)
     outcomes: Counter = Counter()
     for i in range(CASES):
@@ -52,6 +71,8 @@ def test_seeded_fuzz_gives_a_result_or_one_chinese_line(tmp_path, bases):
             outcomes[_check(path, tmp_path / "out", write=i % 4 == 0)] += 1
         except Exception as exc:  # noqa: BLE001  reported with the input that caused it
             pytest.fail(f"case {i} ({name}): {type(exc).__name__}: {str(exc)[:300]}")
+        if i % 5 == 0:  # the real command line: exit 0/1 or 2 with one Chinese line, never 70 or a traceback
+            assert _cli_check(path, capsys) in ("result", "error"), f"case {i} ({name})"
         path.unlink()
     assert sum(outcomes.values()) == CASES
     assert outcomes["result"] > CASES // 4 and outcomes["error"] > CASES // 10, outcomes
@@ -134,3 +155,77 @@ def test_a_40000_digit_level_cell_reads_at_once(tmp_path, bases):
     from assistant.taxonomy import _level_key
     assert _level_key("产出指标12.5分") == "产出指标" and _level_key("产出指标（必填）") == "产出指标"
     assert _level_key("1" * 40_000 + "分") == ""
+
+
+# Issue #15: a JSON document that pydantic refuses was reported in pydantic's English ("budget.total：Input should be
+# a valid decimal", "Value error, 金额…"); the message now names the field in Chinese and the project it is in.
+@pytest.mark.parametrize("data, names", [
+    ({"name": None}, ["项目名称", "文字"]),
+    ({"name": "道路维修", "budget": {"total": []}}, ["预算数"]),
+    ({"name": "道路维修", "budget": {"total": "—"}}, ["预算数", "金额无法识别"]),
+    ({"name": "道路维修", "year": "明年"}, ["预算年度", "整数"]),
+    ({"name": "道路维修", "spending_plan": [], "goals": {}}, ["资金支出计划", "年度绩效目标"]),
+    ({"name": "道路维修", "budget": "x" * 1000}, ["预算", "对象"]),
+    ([{"name": "甲"}, {"name": "乙", "layout": "2019"}], ["第2个项目", "指标体系", "2021"]),
+    ({"title": 5, "projects": [{"name": "甲", "indicators": [{"name": "道路长度"}, 5]}]},
+     ["文档标题", "第1个项目的第2条指标"]),
+    ({"name": "道路维修", "colour": "红"}, ["“colour”", "不是可识别的字段"]),
+])
+def test_json_validation_errors_name_the_field_in_chinese(tmp_path, data, names):
+    import json
+
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ZhibiaoError) as caught:
+        read_document(path)
+    message = str(caught.value)
+    _assert_chinese_line(message, path)
+    assert all(n in message for n in names), message
+    assert len(message) < 400
+
+
+def test_a_broken_draft_given_to_fill_is_one_chinese_line(tmp_path, capsys):
+    """`zhibiao fill` on a draft JSON whose sheet pydantic refuses: was 内部错误（ValidationError）, exit 70."""
+    import json
+
+    from assistant.cli import main
+
+    path = tmp_path / "draft.json"
+    path.write_text(json.dumps({"sheet": {"name": "道路维修", "budget": []}}), encoding="utf-8")
+    code = main(["fill", str(path), "--set", "a=1", "-o", str(tmp_path / "out.json")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "绩效目标表的预算" in err
+    _assert_chinese_line(err, path, tmp_path)
+
+
+@pytest.mark.parametrize("exc, words", [(ValueError("boom here"), "内部错误"), (MemoryError(), "输入过大")])
+def test_the_cli_edge_names_no_exception_class(tmp_path, monkeypatch, capsys, exc, words):
+    """A bug or an exhausted resource is one Chinese line; the exception's name goes to the log only."""
+    from assistant import cli
+
+    def fail(args):
+        raise exc
+
+    monkeypatch.setenv("ZHIBIAO_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(cli, "_cmd_check", fail)
+    path = tmp_path / "a.txt"
+    path.write_text("x", encoding="utf-8")
+    code = cli.main(["check", str(path)])
+    err = capsys.readouterr().err
+    assert code in (2, cli.EXIT_INTERNAL) and words in err, err
+    assert type(exc).__name__ not in err and "boom" not in err, err
+    _assert_chinese_line(err, path, tmp_path)
+
+
+def test_the_fuzz_script_counts_an_english_message_as_a_failure():
+    own = ("/tmp/zhibiao-fuzz/inputs/c1.json",)
+    good = "错误：无法读取文件 /tmp/zhibiao-fuzz/inputs/c1.json：JSON 格式错误（第1行第2列）（应为：zhibiao JSON）"
+    assert fuzz.classify({"code": 2, "stderr": good}, own) == "error"
+    for bad in ("错误：无法读取文件 /tmp/zhibiao-fuzz/inputs/c1.json：JSON 内容不符合绩效目标表格式：budget.total："
+                "Input should be a valid decimal（应为：zhibiao JSON）",
+                "错误：无法读取文件 /tmp/zhibiao-fuzz/inputs/c1.json：1 validation error for ProjectSheet",
+                "错误：内部错误（KeyError），详情已写入日志",
+                "错误：无法写入 /tmp/tmpab12cd/.out.docx.tmp：磁盘已满"):
+        assert fuzz.classify({"code": 2, "stderr": bad}, own) == "foreign-error", bad
+    assert fuzz.classify({"code": 2, "stderr": "错误：一\n第二行"}, own) == "bad-error"

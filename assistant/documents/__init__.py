@@ -13,7 +13,7 @@ from assistant.documents.limits import (MAX_FILE_BYTES, MAX_JSON_DEPTH, MAX_PROJ
 from assistant.documents.outputs import atomic_path
 from assistant.documents.markdown import sheet_markdown, document_markdown
 from assistant.documents.text_export import parse_text_export, write_text_export
-from assistant.errors import InputFileError
+from assistant.errors import InputFileError, validation_message
 from assistant.models import Document, ProjectSheet
 
 MAX_BYTES = MAX_FILE_BYTES
@@ -114,9 +114,9 @@ def _read_json(path: Path, cleaner: TextCleaner) -> Document:
     try:
         doc = _json_document(data, path)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])[:80]
-        raise InputFileError(path, f"JSON 内容不符合绩效目标表格式：{where}：{first['msg'][:120]}", "zhibiao JSON") from exc
+        whole = isinstance(data, list) or isinstance(data, dict) and isinstance(data.get("projects"), list)
+        model = Document if whole else ProjectSheet
+        raise InputFileError(path, "JSON 内容不符合绩效目标表格式：" + validation_message(exc, model), "zhibiao JSON") from exc
     except (TypeError, ValueError, AttributeError) as exc:
         raise InputFileError(path, "JSON 内容不符合绩效目标表格式", "zhibiao JSON") from exc
     if doc is None:
@@ -129,16 +129,17 @@ def _read_json(path: Path, cleaner: TextCleaner) -> Document:
 
 
 def _json_document(data, path: Path) -> Document | None:
+    # the whole document is validated at once, so an error names the project it is in (第2个项目的预算数…)
     if isinstance(data, dict) and "projects" in data and isinstance(data["projects"], list):
         projects = [p.get("sheet", p) if isinstance(p, dict) else p for p in data["projects"]]
         meta = {k: data[k] for k in ("title", "department", "year", "preface") if k in data}
-        return Document(**meta, projects=[ProjectSheet.model_validate(p) for p in projects], source=display_path(path))
+        return Document.model_validate({**meta, "projects": projects, "source": display_path(path)})
     if isinstance(data, dict) and "sheet" in data:
         return Document(projects=[ProjectSheet.model_validate(data["sheet"])], source=display_path(path))
     if isinstance(data, dict):
         return Document(projects=[ProjectSheet.model_validate(data)], source=display_path(path))
     if isinstance(data, list):
-        return Document(projects=[ProjectSheet.model_validate(p) for p in data], source=display_path(path))
+        return Document.model_validate({"projects": data, "source": display_path(path)})
     return None
 
 
