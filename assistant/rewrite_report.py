@@ -32,7 +32,7 @@ def report_dict(run: DocumentRewrite) -> dict:
             "after": after.sheet.model_dump(mode="json"),
             "changes": [c.model_dump(mode="json") for c in p.changes],
             "goal_rewritten": p.goal_rewritten, "drafter": p.drafter, "sources": p.sources,
-            "year": p.year, "year_source": p.year_source,
+            "year": p.year, "year_source": p.year_source, "grounding": grounding_text(p),
             "open_facts": [f.model_dump(mode="json") for f in open_facts(after.sheet)],
             "grade": after.sub_scores.grade, "readiness": after.sub_scores.readiness,
             "verdict": after.sub_scores.verdict, "counts": action_counts(p),
@@ -45,6 +45,24 @@ def report_dict(run: DocumentRewrite) -> dict:
         "failed": [{"code": p.code, "name": p.name, "error": p.error} for p in run.failed],
         "projects": projects,
     }
+
+
+def grounding_text(p) -> str:
+    """Where the new rows came from, as a reviewer reads it: the library type, or a composition when none fits."""
+    if not p.sources:
+        return ""
+    first = p.sources[0]
+    if first.startswith("archetype:"):
+        from assistant.drafters.compose import archetypes
+
+        names = {a["id"]: a["name"] for a in archetypes()}
+        kind = names.get(first.partition(":")[2], first.partition(":")[2])
+        return (f"示范库中没有与本项目相符的项目类型：保留并补全原表指标，新增指标按“{kind}”类项目的通用结构"
+                "以本项目对象组合起草，请重点核对")
+    from retrieval.library import load_library
+
+    library = {s.id: s.name for s in load_library()}
+    return f"新增和替换的指标取自示范库项目类型“{library.get(first, first)}”"
 
 
 def _row(ind) -> str:
@@ -74,6 +92,8 @@ def report_markdown(run: DocumentRewrite) -> str:
             continue
         if p.year:
             lines.append(f"- 预算年度：{p.year}（{YEAR_SOURCE_ZH[p.year_source]}）")
+        if grounding_text(p):
+            lines.append(f"- 指标来源：{grounding_text(p)}")
         if p.goal_rewritten and p.after:
             lines.append(f"- 年度目标：{'；'.join(p.before.sheet.goals) or '（空）'} → {'；'.join(p.after.sheet.goals)}")
         lines += ["", "| 处理 | 二级指标 | 原指标（名称｜指标值） | 新指标（名称｜指标值） | 触发规则 |", "|---|---|---|---|---|"]
@@ -111,6 +131,8 @@ def report_html(run: DocumentRewrite) -> str:
             continue
         if p.year:
             parts.append(f"<p>预算年度：{p.year}（{esc(YEAR_SOURCE_ZH[p.year_source])}）</p>")
+        if grounding_text(p):
+            parts.append(f"<p>指标来源：{esc(grounding_text(p))}</p>")
         parts.append("<table><tr><th>处理</th><th>二级指标</th><th>原指标</th><th>新指标</th><th>触发规则</th></tr>")
         for c in p.changes:
             parts.append(f"<tr class='{c.action}'><td>{ACTION_ZH[c.action]}</td><td>{esc(c.level2)}</td>"
@@ -135,12 +157,12 @@ def report_xlsx(run: DocumentRewrite, path: Path) -> Path:
     ws = book.active
     ws.title = "汇总"
     ws.append(["项目编码", "项目名称", "状态", "改写前得分", "改写后得分", "等级", "审核状态", "保留", "补全", "改写", "新增",
-               "删除", "预算年度", "说明"])
+               "删除", "预算年度", "指标来源", "说明"])
     for p in run.projects:
         s, count = (p.after or p.before).sub_scores, action_counts(p)
         year = f"{p.year}（{YEAR_SOURCE_ZH[p.year_source]}）" if p.year else ""
         ws.append([p.code, p.name, "成功" if p.status == "ok" else "失败", p.before.score,
-                   p.after.score if p.after else None, s.grade, s.verdict, *count.values(), year, p.error])
+                   p.after.score if p.after else None, s.grade, s.verdict, *count.values(), year, grounding_text(p), p.error])
     detail = book.create_sheet("逐项对照")
     detail.append(["项目名称", "处理", "二级指标", "原三级指标", "原指标值", "新三级指标", "新指标值", "新指标解释", "新依据", "触发规则"])
     for p in run.projects:

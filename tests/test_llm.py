@@ -183,7 +183,7 @@ def test_chat_request_goes_to_the_model_when_offline_rules_do_not_understand_it(
     with ScriptedServer(["valid"]) as srv:
         monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "k")
-        state, rows, findings, score, sources, goal, history, cleared = app.do_chat(
+        state, rows, findings, score, sources, goal, history, cleared, *brief_fields = app.do_chat(
             "请把表格改得更严格一些，突出安全", [], draft.model_dump(mode="json"), "2015", 2025)
     assert len(srv.requests) == 1
     sent = srv.requests[0]["messages"][-1]["content"]

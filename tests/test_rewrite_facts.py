@@ -46,3 +46,18 @@ def test_the_ledger_counts_what_was_kept(rewrites):
     kept = sum(e.fate in ("kept", "completed") for _, r in rewrites.values() for e in facts_ledger(r))
     total = sum(1 for legacy, _ in rewrites.values() for i in legacy.indicators if is_fact(i.parsed_value))
     assert kept / total >= 0.9
+
+
+def test_a_type_that_shares_only_a_modifier_of_the_name_supplies_no_rows(rewrites):
+    """人才驿站补助资金: the sports-training type knows 人才 (athletes) but not 驿站; its rows (兴奋剂, 运动员) must
+    not stand in a talent-station table, and the report says the new rows were composed."""
+    from assistant.rewrite_report import grounding_text
+
+    table = next(t for t in TABLES if "人才驿站" in t["project"])
+    _, result = rewrites[table["id"]]
+    text = " ".join(r.name for r in result.after.sheet.indicators)
+    assert not any(w in text for w in ("兴奋剂", "运动员", "比赛", "奖牌")), text
+    assert result.sources[0].startswith("archetype:")
+    assert "没有与本项目相符" in grounding_text(result)
+    fitted = next(r for _, r in rewrites.values() if r.sources and not r.sources[0].startswith("archetype:"))
+    assert "取自示范库项目类型" in grounding_text(fitted)

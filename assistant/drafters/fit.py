@@ -47,9 +47,12 @@ class Fit:
     matched: tuple[str, ...]
     missing: tuple[str, ...]
     name_score: float = 1.0  # the same share over the objects of the project name alone
+    head: str = ""  # a rewrite's project name's last object word (Chinese names are head-final: 人才驿站 is a 驿站)
 
     @property
     def fits(self) -> bool:
+        if self.head and self.head in self.missing and self.name_score < 0.5:
+            return False  # the type knows a modifier (人才) but not what the project is (驿站)
         return not self.missing or (self.score >= FIT_THRESHOLD and self.name_score >= NAME_THRESHOLD)
 
 
@@ -145,7 +148,11 @@ def fit(brief: Brief | str, set_id: str, text: tuple[str, ...] | None = None) ->
             missing.append(word)
     score = matched_weight / total if total else 1.0
     name_score = name_matched / name_total if name_total else 1.0
-    return Fit(set_id, round(score, 4), tuple(matched), tuple(missing), round(name_score, 4))
+    head = ""
+    if not isinstance(brief, str) and brief.context:  # a rewrite: the name is a department's full project name
+        names = _tokens(brief.name)
+        head = names[-1] if len(names) >= 2 else ""
+    return Fit(set_id, round(score, 4), tuple(matched), tuple(missing), round(name_score, 4), head)
 
 
 def rank_by_fit(brief: Brief | str, hits: list) -> list:
