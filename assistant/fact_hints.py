@@ -54,6 +54,40 @@ def _count(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
     return None
 
 
+def _standard(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
+    """A national or local standard (data/standards.json, ZHIBIAO_STANDARDS) that bounds this very row: the cap or
+    floor it sets, in the fact's unit, with the document that sets it."""
+    from assistant.lexicon import has_any
+    from assistant.rules.value_rules import standards
+    from assistant.values import MONEY_UNITS
+
+    if fact.index is None or fact.index >= len(sheet.indicators):
+        return None
+    ind = sheet.indicators[fact.index]
+    project = " ".join([sheet.name, sheet.fund_use, *sheet.goals])
+    text = f"{ind.name} {ind.description}"
+    base = fact.unit.split("/")[0]
+    for limit in standards():
+        if not has_any(ind.name, limit["name_any"]):
+            continue
+        if limit.get("project_any") and not has_any(project + text, limit["project_any"]):
+            continue
+        if limit.get("require_any") and not has_any(text + project, limit["require_any"]):
+            continue
+        if limit.get("skip_any") and has_any(text + project, limit["skip_any"]):
+            continue
+        unit = limit["unit"]
+        if base == unit:
+            value = float(limit["limit"])
+        elif base in MONEY_UNITS and unit in MONEY_UNITS:
+            value = float(limit["limit"]) * MONEY_UNITS[unit] / MONEY_UNITS[base]
+        else:
+            continue
+        bound = "不高于" if limit["kind"] == "cap" else "不低于"
+        return _fmt(value), f"{limit['source']}：{bound}{_fmt(float(limit['limit']))}{unit}（请按本地标准核对）"
+    return None
+
+
 def suggest(sheet: ProjectSheet, fact: OpenFact) -> OpenFact:
     """The fact with a suggestion and its reasoning where the sheet allows one."""
     found: tuple[str, str] | None = None
@@ -66,6 +100,8 @@ def suggest(sheet: ProjectSheet, fact: OpenFact) -> OpenFact:
         found = _unit_cost(sheet, fact)
     elif fact.kind == "count":
         found = _count(sheet, fact)
+    if found is None and fact.kind in ("amount", "value", "rate", "count"):
+        found = _standard(sheet, fact)
     if found is None:
         if "上年" in fact.label or "近三年" in fact.label:
             return fact.model_copy(update={"reasoning": "请按上年（近三年）台账或决算数据填写"})

@@ -168,3 +168,21 @@ def test_drafts_that_state_their_quantities_leave_few_open_facts_and_no_raw_unit
     assert sum(counts) / len(counts) <= 3.1, counts
     for _, d in drafts:
         assert "{UNIT_COST}" not in " ".join(i.value + i.description for i in d.sheet.indicators)
+
+
+def test_a_standard_that_bounds_the_row_is_suggested_with_its_source():
+    from assistant.fact_hints import suggest
+    from assistant.models import Indicator, ProjectSheet
+    from assistant.open_facts import open_facts
+
+    row = Indicator(level1="产出指标", level2="成本指标", name="单车购置价格", value="≤{X:单车购置价格}万元/辆",
+                    description="单车购置价格（不含购置税）", basis="")
+    sheet = ProjectSheet(name="2025年一般公务用车购置", fund_use="购置一般公务用车2辆", indicators=[row])
+    fact = next(f for f in open_facts(sheet) if f.index == 0)
+    hinted = suggest(sheet, fact)
+    assert hinted.suggestion == "18" and "不高于18万元" in hinted.reasoning
+    # in 元 the same cap reads 180000; a project the standard is not about gets no suggestion from it
+    in_yuan = suggest(sheet, fact.model_copy(update={"unit": "元/辆"}))
+    assert in_yuan.suggestion == "180000"
+    other = ProjectSheet(name="农机购置补贴", fund_use="补贴农户购置拖拉机", indicators=[row])
+    assert suggest(other, next(f for f in open_facts(other) if f.index == 0)).suggestion is None
