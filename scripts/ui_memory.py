@@ -2,9 +2,14 @@
 
 Starts `zhibiao ui` on a free loopback port in its own process, drafts N varied briefs through the HTTP API
 (gradio_client, a few concurrent clients), then samples the server's RSS (from /proc) once a minute while idle.
-The server gives memory back after ZHIBIAO_UI_IDLE_TRIM seconds without requests (default 60).
+The server gives memory back after ZHIBIAO_UI_IDLE_TRIM seconds without requests (default 60; --trim-seconds).
+
+The baseline is the RSS after warm-up: a few drafts (lazy imports, the chroma store and the embedding loaded) and one
+idle trim. --debug-log FILE appends, at every idle trim, the server's object counts and gradio's bookkeeping sizes to FILE
+(ui/memdebug.py); with --tracemalloc also its top allocations (slow; its RSS figures are not comparable).
 
     python3 scripts/ui_memory.py --drafts 3000 --clients 4 --idle-minutes 10
+    python3 scripts/ui_memory.py --drafts 3000 --trim-seconds 20 --idle-minutes 3 --sample-seconds 30
 """
 
 from __future__ import annotations
@@ -66,7 +71,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="测量网页版服务进程在批量起草后和空闲时的内存（RSS）")
     parser.add_argument("--drafts", type=int, default=3000, help="起草次数（默认 3000）")
     parser.add_argument("--clients", type=int, default=4, help="并发客户端数（默认 4）")
-    parser.add_argument("--idle-minutes", type=int, default=10, help="起草后空闲测量的分钟数（默认 10）")
+    parser.add_argument("--idle-minutes", type=float, default=10, help="起草后空闲测量的分钟数（默认 10）")
+    parser.add_argument("--warmup", type=int, default=40, help="预热起草次数（默认 40），之后等一次空闲回收再测基线")
+    parser.add_argument("--checks", type=int, default=0, help="另外上传并检查一个小文档的次数（默认 0）")
+    parser.add_argument("--trim-seconds", type=float, default=None, help="服务空闲多少秒后回收内存（ZHIBIAO_UI_IDLE_TRIM）")
+    parser.add_argument("--sample-seconds", type=float, default=60, help="空闲时的采样间隔秒数（默认 60）")
+    parser.add_argument("--debug-log", default=None, help="每次空闲回收后服务端的对象统计写入此文件（仅调试）")
+    parser.add_argument("--tracemalloc", action="store_true", help="调试时另开 tracemalloc（很慢，RSS 数字不可比）")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
@@ -76,6 +87,13 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}/"
     env = dict(os.environ)
     env.pop("ZHIBIAO_UI_AUTH", None)  # no login page for the measuring clients
+    if args.trim_seconds is not None:
+        env["ZHIBIAO_UI_IDLE_TRIM"] = str(args.trim_seconds)
+    if args.debug_log:
+        env["ZHIBIAO_UI_MEMORY_DEBUG"] = str(Path(args.debug_log).resolve())
+        if args.tracemalloc:
+            env["PYTHONTRACEMALLOC"] = "1"
+    trim = float(env.get("ZHIBIAO_UI_IDLE_TRIM", "60"))
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ui", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows: list[tuple[str, float, str]] = []
@@ -84,15 +102,29 @@ def main() -> int:
         time.sleep(5)
         rows.append(("启动后", rss_mb(proc.pid), ""))
         rng = random.Random(args.seed)
+        warm = Client(url, verbose=False)
+        for i in range(args.warmup):
+            warm.predict(*brief(rng, -1 - i), api_name="/draft")
+        del warm
+        time.sleep(trim + min(15, max(1, trim / 4)) + 5)  # one idle trim
+        rows.append((f"预热 {args.warmup} 份并回收后（基线）", rss_mb(proc.pid), ""))
         briefs = [brief(rng, i) for i in range(args.drafts)]
+        jobs = ["draft"] * args.drafts + ["check"] * args.checks
+        rng.shuffle(jobs)
+        small = ROOT / "eval" / "cases" / "legacy_seed.txt"
         lock = threading.Lock()
         done, errors, peak = [0], [0], [rows[0][1]]
 
         def worker(k: int) -> None:
+            from gradio_client import handle_file
+
             client = Client(url, verbose=False)
-            for i in range(k, args.drafts, args.clients):
+            for i in range(k, len(jobs), args.clients):
                 try:
-                    client.predict(*briefs[i], api_name="/draft")
+                    if jobs[i] == "draft":
+                        client.predict(*briefs[i % args.drafts], api_name="/draft")
+                    else:
+                        client.predict(handle_file(str(small)), api_name="/check")
                     ok = True
                 except Exception:  # noqa: BLE001  counted; the table reports it
                     ok = False
@@ -110,20 +142,27 @@ def main() -> int:
         for t in threads:
             t.join()
         seconds = time.time() - start
-        rows.append((f"起草 {done[0]} 份后", rss_mb(proc.pid),
-                     f"{seconds:.0f} 秒，{done[0] / seconds:.1f} 份/秒，错误 {errors[0]}，峰值 {peak[0]:.0f} MB"))
-        for minute in range(1, args.idle_minutes + 1):
-            time.sleep(60)
-            rows.append((f"空闲 {minute} 分钟", rss_mb(proc.pid), ""))
+        rows.append((f"起草 {args.drafts} 份" + (f"、检查 {args.checks} 次" if args.checks else "") + "后",
+                     rss_mb(proc.pid),
+                     f"{seconds:.0f} 秒，{done[0] / seconds:.1f} 次/秒，错误 {errors[0]}，峰值 {peak[0]:.0f} MB"))
+        idle = 0.0
+        while idle < args.idle_minutes * 60 - 1e-6:
+            time.sleep(args.sample_seconds)
+            idle += args.sample_seconds
+            rows.append((f"空闲 {idle / 60:.1f} 分钟", rss_mb(proc.pid), ""))
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-    print(f"{'时点':<14}{'RSS (MB)':>10}  说明")
+    print(f"空闲回收：ZHIBIAO_UI_IDLE_TRIM={trim:g} 秒；客户端 {args.clients} 个")
+    print(f"{'时点':<22}{'RSS (MB)':>10}  说明")
     for label, mb, note in rows:
-        print(f"{label:<14}{mb:>10.0f}  {note}")
+        print(f"{label:<22}{mb:>10.0f}  {note}")
+    if len(rows) >= 3:
+        base = rows[1][1]
+        print(f"最后一次相对基线：{rows[-1][1] - base:+.0f} MB（{(rows[-1][1] - base) / base:+.1%}）")
     return 0 if rows and errors[0] == 0 else 1
 
 

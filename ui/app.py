@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -137,8 +136,9 @@ def _warn(message: str) -> None:
 
 
 def _tmpdir() -> Path:
-    path = Path(tempfile.mkdtemp(prefix="zhibiao-"))
-    return path
+    from ui.tempfiles import new_dir
+
+    return new_dir()  # under one root, deleted after ZHIBIAO_UI_TEMP_TTL
 
 
 def _findings_rows(findings) -> list[list[str]]:
@@ -394,7 +394,11 @@ def do_eval(limit, progress=gr.Progress()):
 def build_app() -> gr.Blocks:
     settings = load_settings()
     drafters = [(DRAFTER_ZH["exemplar"], "exemplar")] + ([(DRAFTER_ZH["llm"], "llm")] if settings.llm_configured else [])
-    with gr.Blocks(title="指标助手 zhibiao", analytics_enabled=False) as demo:
+    from ui.tempfiles import ttl
+
+    # gradio's cache of uploads and downloads: files older than the TTL go, checked hourly (issue #17)
+    every = max(60, min(3600, int(ttl() / 4)))
+    with gr.Blocks(title="指标助手 zhibiao", analytics_enabled=False, delete_cache=(every, int(ttl()))) as demo:
         gr.Markdown("## 指标助手：预算项目支出绩效目标表 起草 · 检查 · 改写")
         with gr.Tabs():
             with gr.Tab("起草", id="draft"):
@@ -459,7 +463,9 @@ def build_app() -> gr.Blocks:
                             "项目编码、名称、预算、支出计划和合格的指标保持不变。")
                 rw_file = gr.File(label="上传文档", file_types=[".txt", ".docx", ".xlsx", ".json"], elem_id="rewrite-upload")
                 rw_keep = gr.Checkbox(value=True, label="保留没有错误的指标")
-                rw_year = gr.Number(value=None, precision=0, minimum=2000, maximum=2100, elem_id="rewrite-year",
+                # no minimum/maximum: the page sends an empty field as 0, which gradio's bounds would refuse;
+                # do_rewrite reads a year outside 2000–2100 as none given
+                rw_year = gr.Number(value=None, precision=0, elem_id="rewrite-year",
                                     label="预算年度（文档未写明年度时使用；不填则按今年并提示）")
                 rw_btn = gr.Button("开始改写", variant="primary", elem_id="rewrite-button")
                 rw_note = gr.Markdown(elem_id="rewrite-note")
@@ -487,8 +493,9 @@ def build_app() -> gr.Blocks:
                 ck_findings = gr.Dataframe(elem_classes=["wide-table"], headers=["项目"] + FINDING_COLUMNS, interactive=False, wrap=True,
                                            elem_id="check-findings", label="检查发现的问题",
                                            column_widths=["14%", "15%", "6%", "14%", "28%", "23%"])
+                # its own queue: a check takes a second, and must not wait behind another user's batch rewrite (#17)
                 ck_btn.click(do_check, [ck_file], [ck_note, ck_summary, ck_findings], api_name="check",
-                             concurrency_id="batch", concurrency_limit=2)
+                             concurrency_id="check", concurrency_limit=2)
 
             with gr.Tab("评估", id="eval"):
                 gr.Markdown("用内置案例集评估离线起草的质量（可衡量性、覆盖参考指标、与项目的相关性等），输出表格和图表。")
@@ -536,6 +543,9 @@ def _auth():
 
 def launch(host: str = "127.0.0.1", port: int = 7860, block: bool = True, warm: bool = True):
     """Build and serve the app; the library index is prepared before the first request."""
+    from ui.body_limit import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any worker thread: fewer, fuller malloc arenas give memory back when idle (#17)
     if warm:
         start = time.perf_counter()
         _store()
@@ -543,6 +553,9 @@ def launch(host: str = "127.0.0.1", port: int = 7860, block: bool = True, warm: 
 
         tokenize("预热")
         print(f"指标库已就绪（{time.perf_counter() - start:.1f} 秒）")
+    # gradio keeps timing records of the last N events for its monitoring page (default 10,000, a few MB); 1,000 is
+    # plenty and keeps a long-running server's heap flat (issue #17)
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
     demo = build_app()
     demo.queue(default_concurrency_limit=4, max_size=64)
     theme = gr.themes.Default(font=THEME_FONTS, font_mono=["monospace"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from assistant.draft import Draft
@@ -82,7 +81,9 @@ def fill_rewritten(files, facts_file) -> tuple[str, str]:
     doc, refused = fill_document(doc, answers)
     checked = check_document(doc)
     doc = doc.model_copy(update={"projects": [p.sheet for p in checked.projects]})
-    out = Path(tempfile.mkdtemp(prefix="zhibiao-")) / (source.stem.removesuffix("_改写") + "_定稿" + source.suffix)
+    from ui.tempfiles import new_dir
+
+    out = new_dir() / (source.stem.removesuffix("_改写") + "_定稿" + source.suffix)
     write_document(doc, out, like=source)
     left = len(document_facts(doc))
     note = f"### 已填入 {len(answers) - len(refused)} 项，待补充 {left} 项，文档得分 {checked.score:.1f}"
