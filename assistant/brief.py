@@ -27,6 +27,8 @@ _WORK_VERBS = ("新建 建设 完成 实施 开展 组织 举办 养护 维修 �
                "满足 给予 补助 救助 慰问 筛查 接种 巡查 整治 提升 更新 建成 投放 收集 铺设 种植 栽植").split()
 _OBJECT_CUT = re.compile("|".join(_WORK_VERBS) + r"|[的和及并等与、]")
 _LEAD_WORDS = re.compile(r"^(?:为|对|在|共|约|全年|年度|全县|全区|全市|全镇|全乡|城区|累计)+")
+# words that qualify the number, not the object: 新接入单位约210家 counts 单位, not 单位约
+_TRAIL_WORDS = re.compile(r"(?:约|近|超过|超|逾|共计|共|合计|计|达到|达|不少于|不低于|以上)+$")
 _MEASURE_ENDS = ("面积", "长度", "里程", "人数", "数量", "次数", "场次", "户数", "人次", "个数", "总量", "规模")
 
 
@@ -67,7 +69,7 @@ class Quantity:
     @property
     def object(self) -> str:
         """What the quantity counts: 1.1万名在校学生提供… -> 在校学生; 配备灭火器480具 -> 灭火器."""
-        after = _OBJECT_CUT.split(self.tail or self.after)[0]
+        after = _TRAIL_WORDS.sub("", _OBJECT_CUT.split(self.tail or self.after)[0])
         if len(after) >= 2:
             return after
         run = self.lead or self.before
@@ -76,7 +78,7 @@ class Quantity:
             noun = run[cuts[-2][1] if len(cuts) > 1 else 0:]
         else:
             noun = run[cuts[-1][1]:] if cuts else run
-        noun = _LEAD_WORDS.sub("", noun)
+        noun = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", noun))
         return noun if len(noun) >= 2 else ""
 
     @property

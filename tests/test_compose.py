@@ -90,3 +90,13 @@ def test_the_model_is_grounded_the_same_way(default_store):
     text, sources = grounding(Brief(name="2025年公务用车运行维护费", purpose="保障机关38辆公务用车的燃油、维修支出"),
                               default_store)
     assert not sources[0].id.startswith("archetype:") and "对象吻合度" in text
+
+
+def test_a_quoted_object_in_the_name_is_the_object_and_qualifiers_of_a_number_are_not():
+    from assistant.brief import Brief, extract_quantities
+    from assistant.drafters.compose import object_phrase
+
+    assert object_phrase(Brief(name="基层“侨胞之家”建设补助", purpose="新建侨胞之家12个")) == "侨胞之家"
+    assert object_phrase(Brief(name="出版物市场“扫黄打非”专项整治", purpose="")) == "扫黄打非"
+    objects = [q.object for q in extract_quantities("为32所学校约1.1万名在校学生提供午餐，新接入单位约210家")]
+    assert "学校" in objects and "单位" in objects and not any(o.endswith("约") for o in objects), objects

@@ -68,6 +68,9 @@ def object_phrase(brief: Brief) -> str:
     """The brief's own object as a phrase: the longest run of object words in the name (else the purpose)."""
     triggers = _trigger_words()
     stop = GENERIC | triggers
+    quoted = re.search(r"[“\"‘《「]([\u4e00-\u9fff]{2,12})[”\"’》」]", brief.name)
+    if quoted:  # a name that quotes its object (基层“侨胞之家”建设补助, “三支一扶”人员补贴) names it exactly
+        return quoted.group(1)
     for text in (brief.name, brief.purpose):
         text = re.sub(r"\d{4}(?:—|-|－|至)?(?:\d{4})?年(?:度)?|[（(][^）)]*[）)]", "", text)
         from retrieval.bm25 import _jieba
