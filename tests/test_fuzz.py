@@ -229,3 +229,45 @@ def test_the_fuzz_script_counts_an_english_message_as_a_failure():
                 "错误：无法写入 /tmp/tmpab12cd/.out.docx.tmp：磁盘已满"):
         assert fuzz.classify({"code": 2, "stderr": bad}, own) == "foreign-error", bad
     assert fuzz.classify({"code": 2, "stderr": "错误：一\n第二行"}, own) == "bad-error"
+
+
+# Fuzz seed 7 case c12.json (rewrite only, a hang past 90 s): an indicator value of 40,000 characters ("年月" × 20,000)
+# sends repair.split_compound's _PART pattern into super-linear backtracking (2,000 chars 0.6 s, 4,000 3.4 s, 8,000
+# 17 s). The fix belongs in assistant/repair.py (a bound on each part's length before _PART.match, or a linear
+# pattern), which is outside this test's owner's files; strict, so the marker goes when the fix lands.
+@pytest.mark.xfail(strict=True, reason="open: repair.split_compound is super-linear on a long value (fuzz seed 7 c12)")
+@pytest.mark.timeout(120)
+def test_a_long_value_splits_at_once():
+    import time
+
+    from assistant.models import Indicator
+    from assistant.repair import split_compound
+
+    start = time.perf_counter()
+    assert split_compound(Indicator(name="数量", value="年月" * 1500)) == []
+    assert time.perf_counter() - start < 0.5
+
+
+def test_a_failed_write_names_the_output_not_its_hidden_temporary(tmp_path, bases, monkeypatch):
+    """A full disk while a document or a staged report is written: the message named .a.1234.tmp.docx or
+    .a.1234.staging/…, paths the user never asked for."""
+    import errno
+
+    import assistant.documents as documents
+    from assistant.documents.outputs import Staging, os_error_message
+
+    def full_disk(doc, path, fmt, like):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    base = tmp_path / "base.txt"
+    base.write_bytes(bases["txt"])
+    doc, _ = read_document(base)
+    monkeypatch.setattr(documents, "_write", full_disk)
+    with pytest.raises(OSError) as caught:
+        write_document(doc, tmp_path / "out" / "a_改写.docx")
+    assert ".tmp" in caught.value.filename  # the writer did write to a temporary
+    message = os_error_message(caught.value)
+    assert message == f"磁盘空间不足：{tmp_path / 'out' / 'a_改写.docx'}", message
+    staged = Staging(tmp_path / "out", "a_改写").path(tmp_path / "out" / "a_改写.report.xlsx")
+    message = os_error_message(OSError(errno.ENOSPC, "No space left on device", str(staged)))
+    assert message == f"磁盘空间不足：{tmp_path / 'out' / 'a_改写.report.xlsx'}", message

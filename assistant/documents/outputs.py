@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Iterator
@@ -148,8 +149,23 @@ _ERRNO_ZH = {
 }
 
 
+_TEMP_NAME = re.compile(r"\.(?P<stem>.+)\.\d+\.tmp(?P<suffix>\.[^./\\]*)?")
+_STAGING_DIR = re.compile(r"\..+\.\d+\.staging")
+
+
+def user_path(name: str | os.PathLike) -> str:
+    """The path a user asked for, for a path this module writes first (.a.123.tmp.docx, .a.123.staging/a.docx):
+    a message names the output, never the hidden temporary beside it."""
+    path = Path(os.fsdecode(name))
+    m = _TEMP_NAME.fullmatch(path.name)
+    if m:
+        path = path.with_name(m["stem"] + (m["suffix"] or ""))
+    parts = [p for p in path.parts if not _STAGING_DIR.fullmatch(p)]
+    return str(Path(*parts)) if parts else str(path)
+
+
 def os_error_message(exc: OSError) -> str:
     """One Chinese line for a failed file operation (the English strerror stays in the log)."""
     reason = _ERRNO_ZH.get(exc.errno or 0, "文件读写失败")
-    where = exc.filename or ""
+    where = user_path(exc.filename) if exc.filename else ""
     return f"{reason}：{where}" if where else reason
