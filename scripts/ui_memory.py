@@ -37,6 +37,16 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def rss_parts(pid: int) -> str:
+    """Anonymous vs file-backed RSS: file pages (the e5 weights are mmap'd) are clean and the kernel can drop them."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("RssAnon", "RssFile"):
+            fields[key] = int(value.split()[0]) / 1024
+    return f"匿名 {fields.get('RssAnon', float('nan')):.0f} MB，文件映射 {fields.get('RssFile', float('nan')):.0f} MB"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -100,14 +110,14 @@ def main() -> int:
     try:
         wait_ready(url, proc)
         time.sleep(5)
-        rows.append(("启动后", rss_mb(proc.pid), ""))
+        rows.append(("启动后", rss_mb(proc.pid), rss_parts(proc.pid)))
         rng = random.Random(args.seed)
         warm = Client(url, verbose=False)
         for i in range(args.warmup):
             warm.predict(*brief(rng, -1 - i), api_name="/draft")
         del warm
         time.sleep(trim + min(15, max(1, trim / 4)) + 5)  # one idle trim
-        rows.append((f"预热 {args.warmup} 份并回收后（基线）", rss_mb(proc.pid), ""))
+        rows.append((f"预热 {args.warmup} 份并回收后（基线）", rss_mb(proc.pid), rss_parts(proc.pid)))
         briefs = [brief(rng, i) for i in range(args.drafts)]
         jobs = ["draft"] * args.drafts + ["check"] * args.checks
         rng.shuffle(jobs)
@@ -144,12 +154,13 @@ def main() -> int:
         seconds = time.time() - start
         rows.append((f"起草 {args.drafts} 份" + (f"、检查 {args.checks} 次" if args.checks else "") + "后",
                      rss_mb(proc.pid),
-                     f"{seconds:.0f} 秒，{done[0] / seconds:.1f} 次/秒，错误 {errors[0]}，峰值 {peak[0]:.0f} MB"))
+                     f"{seconds:.0f} 秒，{done[0] / seconds:.1f} 次/秒，错误 {errors[0]}，峰值 {peak[0]:.0f} MB；"
+                     + rss_parts(proc.pid)))
         idle = 0.0
         while idle < args.idle_minutes * 60 - 1e-6:
             time.sleep(args.sample_seconds)
             idle += args.sample_seconds
-            rows.append((f"空闲 {idle / 60:.1f} 分钟", rss_mb(proc.pid), ""))
+            rows.append((f"空闲 {idle / 60:.1f} 分钟", rss_mb(proc.pid), rss_parts(proc.pid)))
     finally:
         proc.terminate()
         try:
