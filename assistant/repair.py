@@ -93,6 +93,7 @@ _BENEFIT_HINTS = ("受益", "带动", "增收", "改善", "提升", "群众", "�
 # one part of a value that lists several facts: 困难台胞432人 / 夏令营活动1次 / 培训≥2期
 _PART = re.compile(r"^(?P<obj>[^\d≥≤＞＜><=＝]*?[\u4e00-\u9fff][^\d≥≤＞＜><=＝]*?)\s*(?P<op>[≥≤＞＜><=＝]?)\s*"
                    r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[^\d\s、，,；;。]{1,4})$")
+_MAX_PART = 40
 _PART_SEP = re.compile(r"[、，,；;。\n]+")
 _LEAD_VERBS = ("开展", "举办", "组织", "完成", "实施", "发放", "提供", "建设", "新建")
 
@@ -109,6 +110,8 @@ def split_compound(ind: Indicator) -> list[Indicator]:
     parts = [p.strip() for p in _PART_SEP.split(ind.value.strip()) if p.strip()]
     out: list[Indicator] = []
     for part in parts:
+        if len(part) > _MAX_PART:  # a fact is a short phrase; a long run is prose (and _PART would backtrack on it)
+            return []
         m = _PART.match(part)
         if not m:
             return []
