@@ -128,14 +128,11 @@ def _summary(console, input_path: Path, run, problems: list[str], written: list[
 
 def readiness_line(run) -> str:
     """审核状态 of the rewritten projects: how many can be submitted, how many wait for facts (and how many facts)."""
-    from assistant.open_facts import count_open
-
     ready = waiting = fix = open_total = 0
     for p in run.projects:
-        report = p.after or p.before
-        n = count_open(report.sheet)
-        open_total += n
-        state = report.sub_scores.readiness
+        scores = (p.after or p.before).sub_scores
+        open_total += scores.open
+        state = scores.readiness
         ready, waiting, fix = ready + (state == "可提交"), waiting + (state == "待补充"), fix + (state == "需修改")
     text = f"审核状态：可提交 {ready} 个，待补充 {waiting} 个，需修改 {fix} 个"
     if open_total:

@@ -12,7 +12,7 @@ from assistant.taxonomy import (
     BENEFIT, COST2, ECOLOGICAL, ECON_COST, ECONOMIC, OUTPUT, QUALITY, QUANTITY, SATISFACTION, SERVICE_SATISFACTION,
     SOCIAL, SUSTAINABLE, TAXONOMY, TIMELINESS, Layout, convert_level2, level1_for, normalize_level1, normalize_level2,
 )
-from assistant.values import MONEY_UNITS, TIME_UNITS, ParsedValue
+from assistant.values import MONEY_UNITS, TIME_UNITS, ParsedValue, parse_value
 
 # an error means the row measures nothing or the wrong thing, and the row is replaced, not repaired
 # (every error but these three, which completing the row repairs: a foreign 解释 or 依据 is rewritten, and the
@@ -103,7 +103,6 @@ def split_compound(ind: Indicator) -> list[Indicator]:
     as one row per fact, each named object + dimension with its own value; [] when the value is not such a list.
     Every part of the value must be a fact, so nothing the department wrote is lost by the split."""
     from assistant.rules.names import _dimension_for
-    from assistant.values import parse_value
 
     if is_fact(ind.parsed_value) or implied_unit(ind):
         return []
@@ -252,7 +251,6 @@ def prepare(ind: Indicator, findings: list[Finding], project: str, layout: Layou
     the count; a project's whole cost under a vague or over-long name (控制在预算成本内 250万) is named the
     project's 总成本; a fact under the wrong 二级 (灌溉面积 under 生态效益) moves to the 二级 its name says."""
     from assistant.rules.names import _dimension_for
-    from assistant.values import parse_value
 
     codes = {f.rule for f in findings}
     done: list[str] = []

@@ -29,6 +29,17 @@ def seed_path() -> Path:
     return SEED
 
 
+@pytest.fixture
+def seed_without_year(seed_path, tmp_path) -> Path:
+    """The seed with every year taken out (2023年, 2023年度, 2023-2025), as a document that names no budget year."""
+    import re
+
+    source = tmp_path / "无年度.txt"
+    source.write_text(re.sub(r"20\d{2}\s*年(度)?|20\d{2}-20\d{2}", "", seed_path.read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    return source
+
+
 @pytest.fixture(scope="session")
 def default_store(tmp_path_factory):
     """The shipped library indexed once per test session with the default embedding, in a temporary folder."""

@@ -8,7 +8,6 @@ benchmark's business, not a test's.)
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -16,25 +15,15 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.utils import Status
 
-from ui_helpers import served_app
+from ui_helpers import offline_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    home = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as mp:
-        for var in [v for v in os.environ if v.startswith(("OPENAI_", "ZHIBIAO_"))]:
-            mp.delenv(var)
-        mp.setenv("ZHIBIAO_HOME", str(home))
-        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
-        from assistant.drafters.exemplar import default_store
-
-        default_store.cache_clear()
-        with served_app() as url:
-            yield url
-        default_store.cache_clear()
+    with offline_app(tmp_path_factory.mktemp("home")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -36,6 +36,26 @@ def served_app():
 
 
 @contextmanager
+def offline_app(home):
+    """The app served offline (no OPENAI_/ZHIBIAO_ settings) with its own ZHIBIAO_HOME and a fresh store."""
+    import os
+
+    import pytest
+
+    with pytest.MonkeyPatch.context() as mp:
+        for var in [v for v in os.environ if v.startswith(("OPENAI_", "ZHIBIAO_"))]:
+            mp.delenv(var)
+        mp.setenv("ZHIBIAO_HOME", str(home))
+        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+        from assistant.drafters.exemplar import default_store
+
+        default_store.cache_clear()
+        with served_app() as url:
+            yield url
+        default_store.cache_clear()
+
+
+@contextmanager
 def browser_page(width: int = 1500, height: int = 1100):
     from playwright.sync_api import sync_playwright
 
