@@ -151,10 +151,18 @@ _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 def cjk_bigrams(text: str, stop: frozenset[str] | set[str] = frozenset()) -> set[str]:
     """Bigrams within each run of Chinese characters (none across punctuation, digits or spaces), minus the stop
     bigrams."""
+    grams = cjk_bigram_set(text or "")
+    return set(grams - stop) if stop else set(grams)
+
+
+@lru_cache(maxsize=65536)
+def cjk_bigram_set(text: str) -> frozenset[str]:
+    """`cjk_bigrams` without stop words, as a frozenset kept per text: the rules ask for the same row texts on
+    every check of a sheet (a rewrite re-checks each project many times)."""
     out: set[str] = set()
-    for run in _CJK_RUN.findall(text or ""):
+    for run in _CJK_RUN.findall(text):
         out.update(map(str.__add__, run, run[1:]))
-    return out - stop if stop else out
+    return frozenset(out)
 
 
 def jaccard(a: str, b: str) -> float:
@@ -183,7 +191,6 @@ def _without_exclusions(text: str, word: str) -> str:
     return text
 
 
-@lru_cache(maxsize=2)
 @lru_cache(maxsize=16)
 def _first_char_index(groups: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, frozenset[int]], ...]]:
     owners: dict[str, set[int]] = {}

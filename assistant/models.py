@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
@@ -19,6 +20,7 @@ _BASIS_RE = re.compile(r"^\s*(?P<cat>" + "|".join(list(_BASIS_ALIASES) + list(BA
 SPENDING_MILESTONES = ("3月底", "6月底", "10月底", "12月底")
 
 
+@lru_cache(maxsize=16384)
 def split_basis(text: str) -> tuple[str | None, str]:
     """'行业标准：GB 50300-2013…' -> ('行业标准', 'GB 50300-2013…'); no category -> (None, text)."""
     m = _BASIS_RE.match(text or "")
@@ -145,7 +147,10 @@ class ProjectSheet(BaseModel):
         for ind in self.indicators:
             level2 = normalize_level2(ind.level2)
             level1 = normalize_level1(ind.level1) or (level1_for(level2, layout) or "")
-            rows.append(ind.model_copy(update={"level1": level1, "level2": level2}))
+            # a row already canonical is shared with the copy (no code assigns to a row's fields; a changed row
+            # is always a new Indicator), so checking a sheet again does not copy every row again
+            same = level1 == ind.level1 and level2 == ind.level2
+            rows.append(ind if same else ind.model_copy(update={"level1": level1, "level2": level2}))
         return self.model_copy(update={"indicators": rows, "layout": layout})
 
     def sorted_indicators(self) -> list[Indicator]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Callable, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +31,15 @@ class Finding(BaseModel):
     hint: str = Field("", description="how to fix it, in Chinese")
 
 
+@lru_cache(maxsize=16384)
+def _finding(rule: str, severity: Severity, dimension: Dimension, indicator: str | None, index: int | None,
+             message: str, hint: str) -> Finding:
+    """A finding, shared between checks that find the same thing (it is frozen): a rewrite or a repair loop
+    checks each sheet again and again, and most findings repeat."""
+    return Finding(rule=rule, severity=severity, dimension=dimension, indicator=indicator, index=index,
+                   message=message, hint=hint)
+
+
 @dataclass(frozen=True)
 class RuleInfo:
     code: str
@@ -55,8 +64,7 @@ def rule(code: str, severity: Severity, dimension: Dimension, title: str):
                     continue
                 index, message, hint = item
                 name = ctx.sheet.indicators[index].name if index is not None else None
-                out.append(Finding(rule=code, severity=severity, dimension=dimension, indicator=name,
-                                   index=index, message=message, hint=hint))
+                out.append(_finding(code, severity, dimension, name, index, message, hint))
             return out
 
         RULES[code] = RuleInfo(code, severity, dimension, title, run)

@@ -90,17 +90,23 @@ def value_in_name(ctx: Context):
 @rule("N04", "error", "feasibility", "指标名称残缺或不规范")
 def malformed(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
-        name = ind.name.strip()
-        if not name:
-            yield i, "三级指标名称为空。", "填写三级指标名称。"
-            continue
-        for left, right in _BRACKETS:
-            if name.count(left) != name.count(right):
-                yield i, f"三级指标“{name}”括号不配对，名称可能被截断。", "补全名称，如“新购车辆使用年限”。"
-                break
-        else:
-            if name.endswith(("的", "及", "和", "与", "、", "，", "等", "对")) or len(name) < 3 or len(name) > 40:
-                yield i, f"三级指标“{name}”名称残缺或长度不当。", "名称应为3至40字的完整短语。"
+        problem = _malformed(ind.name)
+        if problem:
+            yield i, *problem
+
+
+@lru_cache(maxsize=16384)
+def _malformed(raw: str) -> tuple[str, str] | None:
+    """N04's message and hint for a name, or None."""
+    name = raw.strip()
+    if not name:
+        return "三级指标名称为空。", "填写三级指标名称。"
+    for left, right in _BRACKETS:
+        if name.count(left) != name.count(right):
+            return f"三级指标“{name}”括号不配对，名称可能被截断。", "补全名称，如“新购车辆使用年限”。"
+    if name.endswith(("的", "及", "和", "与", "、", "，", "等", "对")) or len(name) < 3 or len(name) > 40:
+        return f"三级指标“{name}”名称残缺或长度不当。", "名称应为3至40字的完整短语。"
+    return None
 
 
 @rule("N05", "error", "relevance", "三级指标与所属二级指标不符")

@@ -8,7 +8,8 @@ from functools import lru_cache
 from importlib import resources
 
 from assistant.lexicon import (
-    ECO_WORDS, ECON_WORDS, GENERIC_BENEFIT_PHRASES, cjk_bigrams, expand_synonyms, groups_in, has_any, normalize_name,
+    ECO_WORDS, ECON_WORDS, GENERIC_BENEFIT_PHRASES, cjk_bigram_set, expand_synonyms, groups_in, has_any,
+    normalize_name,
 )
 from assistant.rules.base import Context, rule
 from assistant.taxonomy import ECOLOGICAL, ECONOMIC, QUALITY, QUANTITY, TIMELINESS
@@ -60,14 +61,6 @@ def project_vocabulary(text: str) -> str:
     return expand_synonyms(text + " " + " ".join(extra), work=False)
 
 
-def _bigrams(text: str) -> set[str]:
-    return cjk_bigrams(text, _stop("common"))
-
-
-def _objects(text: str) -> set[str]:
-    return cjk_bigrams(text, _stop("bigrams"))
-
-
 def _whole_department(name: str) -> bool:
     """部门整体绩效目标 / 单位整体支出绩效目标: the table of a whole department rather than of one project."""
     return any(w in (name or "") for w in ("部门整体", "单位整体", "整体支出绩效", "整体绩效目标"))
@@ -78,19 +71,27 @@ def unrelated_rows(ctx: Context) -> list[int]:
     if "unrelated" not in ctx._cache and _whole_department(ctx.sheet.name):
         ctx._cache["unrelated"] = []  # a 部门整体 table measures every function of a department, not one project
     if "unrelated" not in ctx._cache:
-        # words of work (改造, 完工) and words shared by many project types say nothing about fit
-        vocabulary = project_vocabulary(ctx.project_text)
-        project, plain = _bigrams(vocabulary), cjk_bigrams(vocabulary, _GENERIC_SET)
+        project, plain = _project_words(ctx.project_text)
+        own = _stop("bigrams")
         rows = []
         for i, ind in ctx.rows(QUANTITY, QUALITY, TIMELINESS):
-            text = ind.name + " " + ind.description
+            grams = cjk_bigram_set(ind.name + " " + ind.description)
             # a row off the project names at least two objects of its own, and shares no uncommon word with the
-            # project nor any word of its name (车辆验收合格率 under 公务用车购置 shares 车辆)
-            if project and len(_objects(text)) >= 2 and not _bigrams(text) & project \
-                    and not cjk_bigrams(ind.name, _GENERIC_SET) & plain:
+            # project nor any word of its name (车辆验收合格率 under 公务用车购置 shares 车辆); `project` and
+            # `plain` hold no stop word, so the row's bigrams need no stop words removed before they are compared
+            if project and len(grams - own) >= 2 and not grams & project \
+                    and not cjk_bigram_set(ind.name) & plain:
                 rows.append(i)
         ctx._cache["unrelated"] = rows
     return ctx._cache["unrelated"]
+
+
+@lru_cache(maxsize=4096)
+def _project_words(project_text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The project's uncommon bigrams and its bigrams less the hand-written generic ones (words of work such as
+    改造, 完工 and words shared by many project types say nothing about fit)."""
+    grams = cjk_bigram_set(project_vocabulary(project_text))
+    return grams - _stop("common"), grams - _GENERIC_SET
 
 
 @rule("C01", "warning", "relevance", "指标与项目内容无关")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from assistant.lexicon import SERVICE_OBJECT_WORDS, has_any, jaccard, normalize_name
+from assistant.lexicon import SERVICE_OBJECT_WORDS, bigrams, has_any, normalize_name
 from assistant.rules.base import Context, rule
 from assistant.taxonomy import (
     BENEFIT, COST2, ECON_COST, QUALITY, QUANTITY, SERVICE_SATISFACTION, TAXONOMY, TIMELINESS, is_valid_pair,
@@ -64,17 +64,21 @@ def count_range(ctx: Context):
 
 @rule("S06", "warning", "completeness", "重复指标")
 def duplicates(ctx: Context):
-    seen: list[tuple[int, str]] = []
+    seen: list[tuple[int, str, frozenset[str], int]] = []
     for i, ind in enumerate(ctx.indicators):
         key = normalize_name(ind.name)
         if not key:
             continue
-        for j, other in seen:
-            if key == other or (len(key) >= 4 and jaccard(key, other) > 0.8):
+        grams = bigrams(key)
+        n = len(grams)
+        for j, other, other_grams, m in seen:
+            # the Jaccard index of two sets is at most the ratio of their sizes: most pairs are decided by it
+            if key == other or (len(key) >= 4 and 5 * min(n, m) > 4 * max(n, m)
+                                and len(grams & other_grams) > 0.8 * len(grams | other_grams)):
                 yield (i, f"与第{j + 1}行“{ctx.indicators[j].name}”重复。",
                        "删除重复行，或改为反映不同方面的指标。")
                 break
-        seen.append((i, key))
+        seen.append((i, key, grams, n))
 
 
 @rule("S07", "warning", "appropriateness", "年度目标混入跨年度内容")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.lexicon import foreign_domain_words, has_any, is_rate_name, normalize_name
 from assistant.models import BASIS_CATEGORIES
@@ -24,6 +25,7 @@ _GENERIC_SOURCE = re.compile(
 )
 
 
+@lru_cache(maxsize=16384)
 def _near(a: str, b: str) -> bool:
     """True when b adds (almost) nothing to a: equal, contained, or within two edits."""
     x, y = normalize_name(a), normalize_name(b)

@@ -8,7 +8,9 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from assistant.lexicon import MEASURE_UNITS, POSITIVE_RATE_WORDS, REVERSE_WORDS, has_any, is_count_name, is_rate_name
+from assistant.lexicon import (
+    MEASURE_UNITS, POSITIVE_RATE_WORDS, REVERSE_WORDS, groups_in, has_any, is_count_name, is_rate_name,
+)
 from assistant.rules.base import Context, rule
 from assistant.taxonomy import QUALITY, QUANTITY, TIMELINESS
 from assistant.values import MONEY_UNITS, ParsedValue, normalize_unit
@@ -27,6 +29,7 @@ _NAME_UNIT = re.compile(r"[（(]\s*([^（）()]{1,6}?)\s*[）)]?\s*$")
 _AVERTED = ("挽回", "避免", "减少", "降低", "防止", "下降", "节约", "节省", "压减", "减轻", "挽救", "化解", "消除")
 
 
+@lru_cache(maxsize=16384)
 def _reverse(name: str) -> bool:
     core = name.strip()
     if core.endswith(_POSITIVE_CHANGE) or has_any(core, ("下降率", "节约率", "降低率", "减少率")) or has_any(core, _AVERTED):
@@ -183,14 +186,15 @@ def _violates(v: ParsedValue, limit: dict) -> bool:
 
 @rule("V10", "error", "appropriateness", "与规定标准冲突")
 def standard_conflict(ctx: Context):
+    limits = standards()  # once per sheet: it reads the environment
+    names = tuple(limit["name_any"] for limit in limits)
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
         if v.kind not in ("number", "range"):
             continue
         text = ind.name + " " + ind.description
-        for limit in standards():
-            if not has_any(ind.name, limit["name_any"]):
-                continue
+        for k in sorted(groups_in(ind.name, names)):  # the limits whose names the row's name has, in file order
+            limit = limits[k]
             if limit.get("project_any") and not has_any(ctx.project_text + text, limit["project_any"]):
                 continue
             scope = text + ctx.project_text
