@@ -107,3 +107,44 @@ def suggest(sheet: ProjectSheet, fact: OpenFact) -> OpenFact:
             return fact.model_copy(update={"reasoning": "请按上年（近三年）台账或决算数据填写"})
         return fact
     return fact.model_copy(update={"suggestion": found[0], "reasoning": found[1]})
+
+
+def derive_unit_cost(sheet: ProjectSheet) -> tuple[ProjectSheet, list[str]]:
+    """Fill the one unit-cost cap that the user's own figures answer, and say how (the draft's notes).
+
+    "改造公厕单座建安造价 ≤{X:…}万元/座" with a budget of 240万元 and "提升改造公共厕所座数 =24座" becomes ≤10万元/座: the
+    project cannot spend more than its budget on its 24 seats, so budget ÷ quantity is a cap that holds. Only when it
+    is unambiguous: a 成本 row, a cap (≤), a per-unit cost for one year at most (not 元/人·月: the budget is not a
+    month's), exactly one stated quantity in that unit, and no second such cost row that the same budget would
+    have to pay for. Anything else stays an open fact with its suggestion."""
+    from assistant.open_facts import fill, open_facts
+    from assistant.taxonomy import is_cost_level2
+
+    budget = _budget(sheet)
+    if budget is None:
+        return sheet, []
+    candidates = []
+    for fact in open_facts(sheet):
+        money, _, per = fact.unit.partition("/")
+        if fact.kind != "amount" or fact.index is None or money not in ("元", "万元") or not per:
+            continue
+        if "·" in per and per.split("·", 1)[1] not in ("年", "次"):
+            continue
+        ind = sheet.indicators[fact.index]
+        if not is_cost_level2(ind.level2) or not ind.value.lstrip().startswith(("≤", "<=")):
+            continue
+        quantities = list(_quantity_rows(sheet, _base(per), fact.index))
+        if len(quantities) == 1:
+            candidates.append((fact, ind, quantities[0]))
+    if len(candidates) != 1:
+        return sheet, []
+    fact, ind, (qrow, qv) = candidates[0]
+    cost = budget / qv.number / (10000 if fact.unit.startswith("万元") else 1)
+    filled, refused = fill(sheet, {fact.key: _fmt(cost)})
+    if refused:
+        return sheet, []
+    how = f"按项目预算{_fmt(budget / 10000)}万元÷“{qrow.name}”{_fmt(qv.number)}{qv.unit}测算的上限"
+    rows = [r.model_copy(update={"basis": f"{r.basis}；{how}" if r.basis else f"预算支出标准：{how}"})
+            if i == fact.index else r for i, r in enumerate(filled.indicators)]
+    note = f"“{ind.name}”{rows[fact.index].value}是{how}，请按实际单价核对。"
+    return filled.model_copy(update={"indicators": rows}), [note]

@@ -17,6 +17,7 @@ from assistant.draft import Draft, Source, Trace, register
 from assistant.drafters.slots import SlotFiller, same_unit
 from assistant.drafters.compose import compose, composition_note
 from assistant.drafters.fit import fit, rank_by_fit
+from assistant.fact_hints import derive_unit_cost
 from assistant.lexicon import cjk_bigrams
 from assistant.models import Indicator, ProjectSheet
 from assistant.report import ProjectReport, check_project
@@ -198,6 +199,8 @@ class ExemplarDrafter:
         sheet = ProjectSheet(code=brief.code, name=brief.name, department=brief.department, year=brief.year,
                              layout=brief.layout, budget={"total": brief.budget, "fiscal": brief.budget},
                              fund_use=brief.purpose, goals=[brief.goal or compose_goal(brief, rows)], indicators=rows)
+        sheet, derived = derive_unit_cost(sheet)  # budget ÷ the stated quantity: a cap the user's figures answer
+        notes += derived
         report = self._checked_without_clashes(sheet)
         if sources is None:
             sources = [Source(id=primary.id, name=primary.name, category=primary.category,
