@@ -173,5 +173,15 @@ def run_bench(out: Path, quick: bool = False) -> Path:
              f"`zhibiao bench{' --quick' if quick else ''}`", "", "| 项目 | 结果 | 目标 |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out.write_text("\n".join(lines) + "\n" + _kept_sections(out), encoding="utf-8")
     return out
+
+
+def _kept_sections(out: Path) -> str:
+    """The hand-measured sections of an existing benchmark file (from its first "## " heading on): the bench
+    writes only the table above them."""
+    if not out.exists():
+        return ""
+    text = out.read_text(encoding="utf-8")
+    at = text.find("\n## ")
+    return "\n" + text[at + 1:] if at >= 0 else ""

@@ -169,3 +169,15 @@ def test_judge_reports_mean_and_variance_against_a_real_server(tmp_path):
     assert len(srv.requests) == 4
     assert result["measurability"] == {"mean": 5.0, "std": 0.0} and result["reasonableness"]["mean"] == 3.0
     assert "评分细则" in srv.requests[0]["messages"][0]["content"]
+
+
+def test_bench_rewrites_its_table_and_keeps_the_hand_measured_sections(tmp_path):
+    from eval.bench import _kept_sections
+
+    out = tmp_path / "benchmarks.md"
+    assert _kept_sections(out) == ""
+    out.write_text("# Benchmarks\n\n| 项目 | 结果 |\n|---|---|\n| 旧 | 1 s |\n\n## 网页服务内存\n\n+14%\n\n## 其他\n\nx\n",
+                   encoding="utf-8")
+    kept = _kept_sections(out)
+    assert kept.lstrip().startswith("## 网页服务内存") and "## 其他" in kept and "+14%" in kept
+    assert "旧" not in kept
