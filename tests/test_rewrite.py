@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from seed_text import first_projects
 
 from assistant.batch import Checkpoint, rewrite_document
 from assistant.documents import read_document, write_document
@@ -204,7 +205,9 @@ def test_year_comes_from_the_document_else_from_year_else_is_said_to_be_assumed(
     dates = [r["value"] for p in report["projects"] for r in p["after"]["indicators"] if re.search(r"\d{4}年\d+月", r["value"])]
     assert dates and all("2024年" in d for d in dates), dates
     # a document that names its year keeps it, whatever --year says
-    kept = subprocess.run([sys.executable, "-m", "assistant.cli", "rewrite", str(seed_path), "-o", str(tmp_path / "seed"),
+    named = tmp_path / "有年度.txt"
+    named.write_text(first_projects(seed_path.read_text(encoding="utf-8"), 3), encoding="utf-8")
+    kept = subprocess.run([sys.executable, "-m", "assistant.cli", "rewrite", str(named), "-o", str(tmp_path / "seed"),
                            "-q", "--drafter", "exemplar", "--year", "2030"], capture_output=True, text=True, env=env,
                           timeout=300)
     assert kept.returncode == 0, kept.stderr
