@@ -32,12 +32,27 @@ def _unit_cost(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
     """Budget ÷ the quantity of a row in the denominator's unit."""
     money, _, per = fact.unit.partition("/")
     budget = _budget(sheet)
-    if money not in ("元", "万元") or not per or budget is None:
+    if money not in ("元", "万元") or not per or budget is None or not _yearly(per) or not _a_cost(sheet, fact):
         return None
     for ind, pv in _quantity_rows(sheet, _base(per), fact.index):
         cost = budget / pv.number / (10000 if money == "万元" else 1)
         return _fmt(cost), f"预算{_fmt(budget / 10000)}万元 ÷ “{ind.name}”{_fmt(pv.number)}{pv.unit}"
     return None
+
+
+def _yearly(per: str) -> bool:
+    """A per-unit figure the year's budget can be divided into: 元/座, 元/公里·年, 元/人次, not 元/人·月 or 元/人·天."""
+    return "·" not in per or per.split("·", 1)[1] in ("年", "次")
+
+
+def _a_cost(sheet: ProjectSheet, fact: OpenFact) -> bool:
+    """The fact is a cost or a standard of spending (成本 row, 补助/补贴标准), not a benefit such as 亩均增收."""
+    from assistant.taxonomy import is_cost_level2
+
+    if fact.index is None or fact.index >= len(sheet.indicators):
+        return False
+    ind = sheet.indicators[fact.index]
+    return is_cost_level2(ind.level2) or any(w in ind.name for w in ("补助", "补贴", "标准", "单价", "造价", "成本", "费用"))
 
 
 def _count(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
@@ -128,7 +143,7 @@ def derive_unit_cost(sheet: ProjectSheet) -> tuple[ProjectSheet, list[str]]:
         money, _, per = fact.unit.partition("/")
         if fact.kind != "amount" or fact.index is None or money not in ("元", "万元") or not per:
             continue
-        if "·" in per and per.split("·", 1)[1] not in ("年", "次"):
+        if not _yearly(per):
             continue
         ind = sheet.indicators[fact.index]
         if not is_cost_level2(ind.level2) or not ind.value.lstrip().startswith(("≤", "<=")):

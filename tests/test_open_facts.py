@@ -108,6 +108,17 @@ def test_a_unit_cost_is_suggested_from_the_budget_and_a_stated_quantity(sheet):
     assert cost.suggestion == "100000" and "24" in cost.reasoning and "240" in cost.reasoning
 
 
+@pytest.mark.parametrize("row", [
+    _row("成本指标", "公益性岗位补贴标准", "={X:月补贴}元/人·月"),  # a month's standard: budget ÷ people is a year's
+    _row("经济效益指标", "亩均增收", "≥{X:亩均增收目标}元/亩"),  # a benefit, not what the money costs
+])
+def test_budget_is_not_divided_into_a_monthly_figure_or_a_benefit(row):
+    sheet = ProjectSheet(name="示例项目", year=2026, budget={"total": "960000"}, indicators=[
+        _row("数量指标", "安置人数", "=80人"), _row("数量指标", "治理面积", "=300亩"), row])
+    (fact,) = open_facts(sheet)
+    assert fact.suggestion is None or "预算" not in (fact.reasoning or ""), fact
+
+
 def _cost_sheet(cost_value: str, unit: str = "万元/座", *extra: Indicator) -> ProjectSheet:
     return ProjectSheet(name="城区公厕提质改造", year=2026, budget={"total": "2400000"}, indicators=[
         _row("数量指标", "提升改造公共厕所座数", "=24座"),
