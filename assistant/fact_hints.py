@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assistant.models import ProjectSheet
 from assistant.open_facts import OpenFact
+from assistant.taxonomy import is_cost_level2
 
 _SAME_UNIT = {"名": "人", "人": "人", "㎡": "平方米", "平米": "平方米", "千米": "公里"}
 
@@ -47,8 +48,6 @@ def _yearly(per: str) -> bool:
 
 def _a_cost(sheet: ProjectSheet, fact: OpenFact) -> bool:
     """The fact is a cost or a standard of spending (成本 row, 补助/补贴标准), not a benefit such as 亩均增收."""
-    from assistant.taxonomy import is_cost_level2
-
     if fact.index is None or fact.index >= len(sheet.indicators):
         return False
     ind = sheet.indicators[fact.index]
@@ -73,7 +72,7 @@ def _standard(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
     """A national or local standard (data/standards.json, ZHIBIAO_STANDARDS) that bounds this very row: the cap or
     floor it sets, in the fact's unit, with the document that sets it."""
     from assistant.lexicon import has_any
-    from assistant.rules.value_rules import standards
+    from assistant.rules.value_rules import limit_applies, standards
     from assistant.values import MONEY_UNITS
 
     if fact.index is None or fact.index >= len(sheet.indicators):
@@ -83,13 +82,7 @@ def _standard(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
     text = f"{ind.name} {ind.description}"
     base = fact.unit.split("/")[0]
     for limit in standards():
-        if not has_any(ind.name, limit["name_any"]):
-            continue
-        if limit.get("project_any") and not has_any(project + text, limit["project_any"]):
-            continue
-        if limit.get("require_any") and not has_any(text + project, limit["require_any"]):
-            continue
-        if limit.get("skip_any") and has_any(text + project, limit["skip_any"]):
+        if not has_any(ind.name, limit["name_any"]) or not limit_applies(limit, text, project):
             continue
         unit = limit["unit"]
         if base == unit:
@@ -133,32 +126,25 @@ def derive_unit_cost(sheet: ProjectSheet) -> tuple[ProjectSheet, list[str]]:
     month's), exactly one stated quantity in that unit, and no second such cost row that the same budget would
     have to pay for. Anything else stays an open fact with its suggestion."""
     from assistant.open_facts import fill, open_facts
-    from assistant.taxonomy import is_cost_level2
 
-    budget = _budget(sheet)
-    if budget is None:
-        return sheet, []
     candidates = []
     for fact in open_facts(sheet):
-        money, _, per = fact.unit.partition("/")
-        if fact.kind != "amount" or fact.index is None or money not in ("元", "万元") or not per:
-            continue
-        if not _yearly(per):
+        if fact.kind != "amount" or fact.index is None:
             continue
         ind = sheet.indicators[fact.index]
         if not is_cost_level2(ind.level2) or not ind.value.lstrip().startswith(("≤", "<=")):
             continue
-        quantities = list(_quantity_rows(sheet, _base(per), fact.index))
-        if len(quantities) == 1:
-            candidates.append((fact, ind, quantities[0]))
+        cost = _unit_cost(sheet, fact)  # the budget, the money unit and a yearly denominator, or None
+        quantities = list(_quantity_rows(sheet, _base(fact.unit.partition("/")[2]), fact.index))
+        if cost and len(quantities) == 1:
+            candidates.append((fact, ind, cost[0], quantities[0]))
     if len(candidates) != 1:
         return sheet, []
-    fact, ind, (qrow, qv) = candidates[0]
-    cost = budget / qv.number / (10000 if fact.unit.startswith("万元") else 1)
-    filled, refused = fill(sheet, {fact.key: _fmt(cost)})
+    fact, ind, cost, (qrow, qv) = candidates[0]
+    filled, refused = fill(sheet, {fact.key: cost})
     if refused:
         return sheet, []
-    how = f"按项目预算{_fmt(budget / 10000)}万元÷“{qrow.name}”{_fmt(qv.number)}{qv.unit}测算的上限"
+    how = f"按项目预算{_fmt(_budget(sheet) / 10000)}万元÷“{qrow.name}”{_fmt(qv.number)}{qv.unit}测算的上限"
     rows = [r.model_copy(update={"basis": f"{r.basis}；{how}" if r.basis else f"预算支出标准：{how}"})
             if i == fact.index else r for i, r in enumerate(filled.indicators)]
     note = f"“{ind.name}”{rows[fact.index].value}是{how}，请按实际单价核对。"

@@ -184,6 +184,17 @@ def _violates(v: ParsedValue, limit: dict) -> bool:
     return (v.op in ("≤", "<") and lo <= cap) or (v.op in ("=", "≥", ">", None) and lo < cap)
 
 
+def limit_applies(limit: dict, text: str, project: str) -> bool:
+    """A limit whose name words a row has applies to it when the project's and the row's words (`text`: name and
+    解释) meet its project_any, require_any and skip_any lists (V10, and the suggestions for open facts)."""
+    if limit.get("project_any") and not has_any(project + text, limit["project_any"]):
+        return False
+    scope = text + project
+    if limit.get("require_any") and not has_any(scope, limit["require_any"]):
+        return False
+    return not (limit.get("skip_any") and has_any(scope, limit["skip_any"]))
+
+
 @rule("V10", "error", "appropriateness", "与规定标准冲突")
 def standard_conflict(ctx: Context):
     limits = standards()  # once per sheet: it reads the environment
@@ -195,14 +206,7 @@ def standard_conflict(ctx: Context):
         text = ind.name + " " + ind.description
         for k in sorted(groups_in(ind.name, names)):  # the limits whose names the row's name has, in file order
             limit = limits[k]
-            if limit.get("project_any") and not has_any(ctx.project_text + text, limit["project_any"]):
-                continue
-            scope = text + ctx.project_text
-            if limit.get("require_any") and not has_any(scope, limit["require_any"]):
-                continue
-            if limit.get("skip_any") and has_any(scope, limit["skip_any"]):
-                continue
-            if _violates(v, limit):
+            if limit_applies(limit, text, ctx.project_text) and _violates(v, limit):
                 yield i, f"“{ind.name}”指标值“{v.raw}”与规定不符：{limit['message']}（{limit['source']}）。", limit["hint"]
                 break
 
