@@ -42,7 +42,6 @@ def seed_without_year(seed_path, tmp_path) -> Path:
     return source
 
 
-
 @pytest.fixture(scope="session")
 def default_store(tmp_path_factory):
     """The shipped library indexed once per test session with the default embedding, in a temporary folder."""

@@ -1,4 +1,4 @@
-"""scripts/concurrency_runs.py with N=1, a short server delay and a 3-project .docx cut from the seed (the full seed
+"""scripts/concurrency_runs.py with N=1, a short server delay and the seed cut to 3 projects (the full seed
 took 107 s of the suite) and the llm drafter only: every configuration reports all projects done."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from seed_text import first_projects
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,10 +17,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_concurrency_script_reports_every_project_done(tmp_path):
-    from assistant.documents import read_document, write_document
-
-    seed, _ = read_document(ROOT / "eval" / "cases" / "legacy_seed.txt")
-    small = write_document(seed.model_copy(update={"projects": seed.projects[:3]}), tmp_path / "three.docx")
+    small = tmp_path / "three.txt"
+    small.write_text(first_projects((ROOT / "eval" / "cases" / "legacy_seed.txt").read_text(encoding="utf-8"), 3),
+                     encoding="utf-8")
     doc = tmp_path / "conc.md"
     p = subprocess.run([sys.executable, str(ROOT / "scripts" / "concurrency_runs.py"), "--runs", "1",
                         "--delay", "0.05", "--drafters", "llm", "--input", str(small), "--doc", str(doc)],
