@@ -140,6 +140,10 @@ class ExemplarStore:
         }
         self.client = _client(None if self.url else self.path, self.url)
         self._bm25: dict[str, tuple[BM25, list[str], list[dict], list[str]]] = {}
+        # like the BM25 index, read once per store: counts, id → metadata and filter masks cost a round trip each
+        self._counts: dict[str, int] = {}
+        self._meta_of: dict[str, dict[str, dict]] = {}
+        self._allowed: dict[tuple, set[int]] = {}
 
     # -- building ---------------------------------------------------------------------------------
     def _collection(self, name: str, create: bool = False):
@@ -189,6 +193,9 @@ class ExemplarStore:
                     embeddings=self.embedders[INDICATORS].passages(docs).tolist(),
                     metadatas=[r.metadata() for r in chunk])
         self._bm25.clear()
+        self._counts.clear()
+        self._meta_of.clear()
+        self._allowed.clear()
         return BuildStats(len(sets), len(records), time.perf_counter() - start, self.embedders[SETS].name)
 
     def is_current(self, sets: list[ExemplarSet] | None = None) -> bool:
@@ -235,18 +242,23 @@ class ExemplarStore:
         col = self._collection(name)
         if col is None:
             raise ConfigError("指标库尚未建立：请先运行 zhibiao library build")
-        n = col.count()
+        if name not in self._counts:
+            self._counts[name] = col.count()
+        n = self._counts[name]
         if n == 0:
             return []
         # the model reads the head of the text (name and purpose); long tails only slow it down, BM25 reads them all
         query = [self.embedders[name].query(text[:MAX_VECTOR_CHARS]).tolist()]
         if name != SETS:
-            res = col.query(query_embeddings=query, n_results=min(depth, n), where=where,
-                            include=["metadatas", "distances"])
+            # metadata come from the rows already read for BM25: asking chroma for them doubles the query's time
+            if name not in self._meta_of:
+                _, ids, metas, _ = self._lexical(name)
+                self._meta_of[name] = {i: m or {} for i, m in zip(ids, metas)}
+            meta_of = self._meta_of[name]
+            res = col.query(query_embeddings=query, n_results=min(depth, n), where=where, include=["distances"])
             # equal distances (rows with the same text) are ordered by id, so a server and an embedded store agree
-            rows = sorted(zip(res["ids"][0], res["metadatas"][0], res["distances"][0]),
-                          key=lambda r: (round(float(r[2]), 6), r[0]))
-            return [(i, m or {}, "") for i, m, _ in rows]
+            rows = sorted(zip(res["ids"][0], res["distances"][0]), key=lambda r: (round(float(r[1]), 6), r[0]))
+            return [(i, meta_of.get(i, {}), "") for i, _ in rows]
         res = col.query(query_embeddings=query, n_results=min(max(depth * 8, 200), n), where=where,
                         include=["metadatas", "distances"])
         full: dict[str, float] = {}
@@ -276,8 +288,10 @@ class ExemplarStore:
         bm25, ids, metas, docs = self._lexical(name)
         allowed = None
         if where:
-            allowed = {i for i, m in enumerate(metas) if all((m or {}).get(f) == v for f, v in filters.items()
-                                                            if v not in (None, ""))}
+            key = (name, tuple(sorted((f, v) for f, v in filters.items() if v not in (None, ""))))
+            if key not in self._allowed:
+                self._allowed[key] = {i for i, m in enumerate(metas) if all((m or {}).get(f) == v for f, v in key[1])}
+            allowed = self._allowed[key]
         candidates = bm25.top(tokenize(text), depth, allowed)
         lexical = heapq.nsmallest(depth, candidates, key=lambda x: (-round(x[1], 6), ids[x[0]]))
         for rank, (i, _) in enumerate(lexical):
