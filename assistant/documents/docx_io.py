@@ -92,8 +92,8 @@ def write_docx(doc: Document, path: Path, page: tuple[int, int] | None = None) -
         if i > 1 or doc.preface:
             out.add_page_break()
         _title(out, printable(sheet.title or f"{i}.{sheet.name}绩效目标表"))
-        info = _add_table(out, info_rows(sheet), widths=_INFO_WIDTHS)
-        _merge_blanks(info, info_rows(sheet))
+        _, grid = _add_table(out, info_rows(sheet), widths=_INFO_WIDTHS)
+        _merge_blanks(grid, info_rows(sheet))
         out.add_paragraph("")
         _add_indicator_table(out, sheet)
     path = Path(path)
@@ -157,18 +157,20 @@ def _add_table(out, rows: list[list[str]], widths: tuple[float, ...], bold_rows:
     section = out.sections[-1]
     usable = (section.page_width - section.left_margin - section.right_margin) / 360000  # cm
     scale = usable / sum(widths[:width])
+    # the grid read once: table.cell(r, c) walks the whole table each call, a second per document on the seed
+    grid = [list(row.cells) for row in table.rows]
     for r, row in enumerate(rows):
         for c in range(width):
-            cell = table.cell(r, c)
+            cell = grid[r][c]
             cell.width = Cm(widths[c] * scale)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             text = printable(row[c]) if c < len(row) else ""
             if text:
                 _run_font(cell.paragraphs[0].add_run(text), TABLE_FONT, 10.5, bold=r < bold_rows)
-    return table
+    return table, grid
 
 
-def _merge_blanks(table, rows: list[list[str]]) -> None:
+def _merge_blanks(grid, rows: list[list[str]]) -> None:
     """An empty cell joins the filled cell on its left, as the printed forms lay the project table out."""
     for r, row in enumerate(rows):
         c = 0
@@ -176,8 +178,8 @@ def _merge_blanks(table, rows: list[list[str]]) -> None:
             end = c
             while row[c] and end + 1 < len(row) and not row[end + 1]:
                 end += 1
-            if end > c:
-                table.cell(r, c).merge(table.cell(r, end))
+            if end > c:  # merges within a row, left to right, leave the grid's later cells in place
+                grid[r][c].merge(grid[r][end])
             c = end + 1
 
 
@@ -193,12 +195,12 @@ def _add_indicator_table(out, sheet: ProjectSheet):
     for col, top, bottom in spans:
         for k in range(top + 1, bottom + 1):
             shown[k][col] = ""  # the text stays once, in the top cell
-    table = _add_table(out, shown, widths=_INDICATOR_WIDTHS, bold_rows=1)
+    table, grid = _add_table(out, shown, widths=_INDICATOR_WIDTHS, bold_rows=1)
     repeat = OxmlElement("w:tblHeader")  # the header row repeats on every printed page
     repeat.set(qn("w:val"), "true")
     table.rows[0]._tr.get_or_add_trPr().append(repeat)
-    for col, top, bottom in spans:
-        table.cell(top, col).merge(table.cell(bottom, col))
+    for col, top, bottom in spans:  # vertical merges keep every cell element, so the grid stays valid
+        grid[top][col].merge(grid[bottom][col])
     return table
 
 

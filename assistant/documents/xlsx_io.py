@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from copy import copy
 from pathlib import Path
 
 from assistant.documents.blocks import Block, Paragraph, Table, header_map
@@ -221,15 +222,21 @@ def _style_block(ws, first: int, last: int, width: int, header: bool) -> None:
 
     side = Side(style="thin", color="000000")
     border = Border(left=side, right=side, top=side, bottom=side)
+    styled: dict[bool, object] = {}  # the first cell of each kind, styled through openpyxl's descriptors
     for r in range(first, last + 1):
         for c in range(1, width + 1):
             cell = ws.cell(r, c)
-            cell.border = border
             bold = header and r == first
+            if bold in styled:
+                # the same style ids, copied: setting four style objects hashes each of them (most of write_xlsx's time)
+                cell._style = copy(styled[bold]._style)
+                continue
+            cell.border = border
             cell.font = Font(name=_FONT, size=10.5, bold=bold)
             cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center" if bold else "left")
             if bold:
                 cell.fill = PatternFill("solid", fgColor="E7ECF5")
+            styled[bold] = cell
 
 
 def _merge_right(ws, r: int, row: list[str]) -> None:
