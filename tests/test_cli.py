@@ -65,7 +65,7 @@ def test_check_does_not_import_heavy_packages(seed_path):
     assert "HEAVY []" in result.stdout
 
 
-def test_draft_json_offline(tmp_path):
+def test_draft_json_offline(tmp_path, built_home):
     result = run("draft", "--name", "农村公路养护", "--purpose", "养护县乡村道186公里", "--budget", "560万元",
                  "--year", "2025", "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -76,7 +76,7 @@ def test_draft_json_offline(tmp_path):
     assert any("186公里" in i["value"] for i in data["sheet"]["indicators"] if i["level2"] == "数量指标")
 
 
-def test_draft_docx_output(tmp_path):
+def test_draft_docx_output(tmp_path, built_home):
     out = tmp_path / "draft.docx"
     result = run("draft", "--name", "公务用车购置", "--purpose", "购置2辆应急保障用车", "-o", str(out), "--format", "docx")
     assert result.returncode == 0, result.stderr

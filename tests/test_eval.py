@@ -144,7 +144,7 @@ def test_bootstrap_interval_brackets_the_mean():
     assert low <= 0.19 <= high and low > 0
 
 
-def test_cli_eval_gate_and_compare(tmp_path):
+def test_cli_eval_gate_and_compare(tmp_path, built_home):
     base = [sys.executable, "-m", "assistant.cli", "eval"]
     ok = subprocess.run(base + ["run", "--limit", "4", "-o", str(tmp_path / "r1"), "-q", "--fail-under", "0.8"],
                         capture_output=True, text=True, timeout=300)

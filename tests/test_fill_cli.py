@@ -25,9 +25,9 @@ def run(*args, env=None):
 @pytest.fixture(scope="module")
 def store_env(default_store, tmp_path_factory) -> dict:
     """The session's library index, shared with the subprocess (no second index build)."""
-    data = tmp_path_factory.mktemp("data")
-    (data / "chroma").symlink_to(default_store.path, target_is_directory=True)
-    return {"ZHIBIAO_DATA_DIR": str(data)}
+    from conftest import share_library
+
+    return {"ZHIBIAO_DATA_DIR": str(share_library(default_store, tmp_path_factory.mktemp("data")))}
 
 
 def answer(fact: dict, year: int = 2026) -> str:

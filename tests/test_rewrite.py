@@ -87,7 +87,7 @@ def test_good_indicators_are_kept(drafter, seed_path):
     assert not [c for c in everything.changes if c.action == "kept"]
 
 
-def test_docx_and_xlsx_inputs_keep_their_format(tmp_path, seed_path):
+def test_docx_and_xlsx_inputs_keep_their_format(tmp_path, seed_path, built_home):
     doc, _ = read_document(seed_path)
     small = doc.model_copy(update={"projects": doc.projects[:2]})
     for fmt in ("docx", "xlsx"):
@@ -105,7 +105,7 @@ def test_docx_and_xlsx_inputs_keep_their_format(tmp_path, seed_path):
             assert out.with_name(out.name + suffix).exists()
 
 
-def test_folder_with_a_corrupt_file(tmp_path, seed_path):
+def test_folder_with_a_corrupt_file(tmp_path, seed_path, built_home):
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "seed.txt").write_text(seed_path.read_text(encoding="utf-8"), encoding="utf-8")
@@ -149,10 +149,14 @@ def test_llm_failure_for_one_project_leaves_the_others(tmp_path, seed_path, draf
     assert run.document.projects[1] == small.projects[1], "a failed project keeps its original table"
 
 
-def test_killed_run_resumes_to_the_same_output(tmp_path, seed_path, drafter):
+def test_killed_run_resumes_to_the_same_output(tmp_path, seed_path, built_home):
+    from seed_text import first_projects
+
+    source = tmp_path / "六个项目.txt"  # six projects show a kill and a resume as well as nine
+    source.write_text(first_projects(seed_path.read_text(encoding="utf-8"), 6), encoding="utf-8")
     with ScriptedServer(["slow"], slow_seconds=0.6) as srv:
         env = _env(srv)
-        cmd = [sys.executable, "-m", "assistant.cli", "rewrite", str(seed_path), "--drafter", "llm", "-q"]
+        cmd = [sys.executable, "-m", "assistant.cli", "rewrite", str(source), "--drafter", "llm", "-q"]
         # uninterrupted reference run
         ref = subprocess.run(cmd + ["-o", str(tmp_path / "ref")], env=env, capture_output=True, text=True, timeout=300)
         assert ref.returncode == 0, ref.stderr
@@ -162,12 +166,12 @@ def test_killed_run_resumes_to_the_same_output(tmp_path, seed_path, drafter):
         proc = subprocess.Popen(cmd + ["-o", str(out)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         checkpoint = Checkpoint(out.with_name(out.name + ".checkpoint.jsonl"))
         deadline = time.time() + 120
-        while time.time() < deadline and len(checkpoint.load()) < 4:
+        while time.time() < deadline and len(checkpoint.load()) < 3:
             time.sleep(0.1)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         finished = len(checkpoint.load())
-        assert 4 <= finished < 9
+        assert 3 <= finished < 6
         assert not out.with_suffix(".docx").exists()
         before_resume = len(srv.requests)
         resumed = subprocess.run(cmd + ["-o", str(out), "--resume"], env=env, capture_output=True, text=True, timeout=300)
@@ -181,12 +185,12 @@ def test_killed_run_resumes_to_the_same_output(tmp_path, seed_path, drafter):
 
 
 def test_year_comes_from_the_document_else_from_year_else_is_said_to_be_assumed(tmp_path, seed_path,
-                                                                                seed_without_year):
+                                                                                seed_without_year, built_home):
     import re
     from datetime import date
 
     source = seed_without_year
-    env = {**os.environ, "ZHIBIAO_HOME": str(tmp_path / "home")}
+    env = {**os.environ, "ZHIBIAO_HOME": str(built_home)}
 
     def run(out: str, *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
         done = subprocess.run([sys.executable, "-m", "assistant.cli", "rewrite", str(source), "-o", str(tmp_path / out),
