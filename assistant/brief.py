@@ -15,7 +15,7 @@ MAX_TEXT = 4000
 # longest first, so 万平方米 wins over 平方米 and 人次 over 人
 _UNITS = sorted("""平方米 ㎡ 平米 亩 公顷 公里 千米 米 辆 台 套 部 个 所 座 处 条 场 场次 次 批次 批 期 班 人次 人 名 户 家 吨
 盏 株 只 头 块 册 件 项 篇 份 学时 课时 间 张 宗 起 路 根 眼 口 栋 幢 棵 羽 网点 点位 台套 门 期次 场馆 画幅 页 卷 件次
-家次 户次 台件 台次 车次 架次 例 份次 立方米 方 千瓦 千瓦时 册次 单 宗次 亩次 个次 所次 具 顶 平方公里""".split(),
+家次 户次 台件 台次 车次 架次 例 份次 立方米 方 千瓦 千瓦时 册次 单 宗次 亩次 个次 所次 具 顶 平方公里 字""".split(),
                 key=len, reverse=True)
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(?P<num>\d+(?:[.,，]\d+)*|[一二两三四五六七八九十百]{1,4})"
@@ -115,6 +115,8 @@ def extract_quantities(text: str) -> list[Quantity]:
         if tail.startswith("性") or (m.group("unit") in ("次", "批", "期") and not m.group("num")[0].isdigit()
                                     and tail.startswith(("性", "到位", "完成"))):
             continue  # 一次性 is not a quantity
+        if not m.group("num")[0].isdigit() and text[start - 2:start - 1] in _CN_DIGITS and start >= 2:
+            continue  # a slogan's parallel numerals (一带一路, 一村一品, 三支一扶, 两学一做) count nothing
         number = cn_number(m.group("num"))
         if number is None or number == 0:
             continue

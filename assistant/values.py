@@ -122,9 +122,12 @@ class ParsedValue(BaseModel):
         return self.raw
 
 
-def _fmt(x: float) -> str:
-    # every digit the department wrote: 1346.0088 stays 1346.0088 (":g" rounded it to 1346.01)
+def number_text(x: float) -> str:
+    """A number as written, every digit the department wrote: 1346.0088 stays 1346.0088 (":g" rounded it)."""
     return str(int(x)) if float(x).is_integer() else f"{x:.12g}"
+
+
+_fmt = number_text
 
 
 def _to_float(text: str) -> float | None:

@@ -12,16 +12,17 @@ import re
 import threading
 import time
 
-from assistant.brief import Brief, Quantity
+from assistant.brief import _MEASURE_ENDS, Brief, Quantity
 from assistant.draft import Draft, Source, Trace, register
 from assistant.drafters.slots import SlotFiller, same_unit
-from assistant.drafters.compose import compose, composition_note
+from assistant.drafters.compose import compose, composition_note, object_phrase
 from assistant.drafters.fit import fit, rank_by_fit
 from assistant.fact_hints import derive_unit_cost
 from assistant.lexicon import cjk_bigrams
 from assistant.models import Indicator, ProjectSheet
 from assistant.report import ProjectReport, check_project
 from assistant.settings import Settings
+from assistant.values import number_text
 from assistant.taxonomy import QUANTITY, level1_for
 
 MAX_QUANTITY_ROWS = 4
@@ -90,10 +91,13 @@ def _quantity_row(q: Quantity, brief: Brief, layout: str) -> Indicator:
     """A 数量指标 for a stated quantity, named after what it counts (6部电梯 -> 电梯数量, 1.1万名在校学生 -> 在校学生人数)."""
     unit = q.base[1]
     noun = q.object or _VERBS.sub("", brief.name)
+    if noun in _MEASURE_ENDS:  # 面积12万亩 says the measure, the name says of what (托管 + 面积)
+        noun = object_phrase(brief) + noun
     name = noun if q.names_measure else f"{noun}{_UNIT_NOUN.get(unit, '数量')}"
     return Indicator(level1=level1_for(QUANTITY, layout) or "产出指标", level2=QUANTITY, name=name,
                      description=f"按项目实施方案完成的{name}，以验收资料和工作台账为准",
-                     value=f"={q.raw}", basis=f"计划标准：{brief.name}实施方案及年度工作计划")
+                     value=f"={q.raw}" if q.raw[:1].isdigit() else f"={number_text(q.number)}{q.unit}",  # 两项 -> =2项
+                     basis=f"计划标准：{brief.name}实施方案及年度工作计划")
 
 
 def _open_row_for(q: Quantity, rows: list[Indicator], open_rows: list[int], crowded: bool) -> int | None:
