@@ -175,3 +175,12 @@ def test_vehicle_price_cap_from_standards_file(tmp_path, monkeypatch):
                     encoding="utf-8")
     monkeypatch.setenv("ZHIBIAO_STANDARDS", str(path))
     assert "V10" not in codes(over)
+
+
+@pytest.mark.parametrize("name,reverse", [("重点排放单位碳排放报告核查数量", False), ("近零碳排放社区设计使用年限", False),
+                                          ("温室气体排放清单编制数量", False), ("二氧化硫排放量", True),
+                                          ("单位GDP能耗", True)])
+def test_a_reverse_word_naming_an_object_does_not_reverse_the_count(name, reverse):
+    from assistant.rules.value_rules import _reverse
+
+    assert _reverse(name) is reverse

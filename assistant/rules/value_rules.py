@@ -36,7 +36,11 @@ def _reverse(name: str) -> bool:
         return False
     if is_rate_name(core):
         return core.endswith(_REVERSE_RATE_ENDINGS)
-    return has_any(core, REVERSE_WORDS)
+    return has_any(_QUALIFIER.sub("", core), REVERSE_WORDS)
+
+
+# a reverse word that names an object (重点排放单位, 近零碳排放社区, 排放清单) does not make its count a reverse one
+_QUALIFIER = re.compile(r"(?:排放|能耗|用能)(?:单位|企业|社区|园区|清单|许可证?|权|口|源|数据|核查|报告|在线监测|监测)")
 
 
 @rule("V01", "error", "feasibility", "指标值为空或无法识别")
