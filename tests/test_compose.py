@@ -19,13 +19,19 @@ STATION = Brief(name="北斗卫星导航地基增强站建设", purpose="新建�
 
 @pytest.mark.parametrize("name,archetype", [("人才公寓运营补贴", "subsidy"), ("乡镇敬老院消防安全改造", "works"),
                                             ("2026年测绘成果质量监督抽检", "inspection"), ("社区矫正社工培训", "training"),
-                                            ("机场净空保护宣传", "publicity"), ("渡口渡船安全管理购买服务", "service")])
+                                            ("机场净空保护宣传", "publicity"), ("渡口渡船安全管理购买服务", "service"),
+                                            ("出版物市场“扫黄打非”专项整治经费", "enforcement"),
+                                            ("城区窨井盖隐患排查及更换整治", "works"),
+                                            ("民族语言文字翻译及双语服务经费", "work"),
+                                            ("2026年海外华裔青少年“寻根之旅”夏令营", "event")])
 def test_the_archetype_follows_what_the_money_does(name, archetype):
     assert choose_archetype(Brief(name=name))["id"] == archetype
 
 
 @pytest.mark.parametrize("name,obj", [("2025年城区公共厕所提升改造", "公共厕所"), ("人才公寓运营补贴", "人才公寓"),
-                                      ("北斗卫星导航地基增强站建设", "北斗卫星导航地基增强站")])
+                                      ("北斗卫星导航地基增强站建设", "北斗卫星导航地基增强站"),
+                                      ("少数民族特色村寨保护与发展项目", "少数民族特色村寨"),
+                                      ("国际友好城市交流合作经费", "国际友好城市"), ("近零碳排放社区试点建设", "近零碳排放社区")])
 def test_the_object_is_the_brief_own(name, obj):
     assert object_phrase(Brief(name=name)) == obj
 
@@ -100,3 +106,23 @@ def test_a_quoted_object_in_the_name_is_the_object_and_qualifiers_of_a_number_ar
     assert object_phrase(Brief(name="出版物市场“扫黄打非”专项整治", purpose="")) == "扫黄打非"
     objects = [q.object for q in extract_quantities("为32所学校约1.1万名在校学生提供午餐，新接入单位约210家")]
     assert "学校" in objects and "单位" in objects and not any(o.endswith("约") for o in objects), objects
+
+
+def test_a_work_without_a_physical_object_is_not_measured_as_upkeep(exemplar_drafter):
+    """Translation, a summer camp, a hotline: no 完好率 or 巡查维护 rows, the numbers stated in Chinese numerals
+    become values, and a slogan's numerals (一带一路) are no quantity."""
+    briefs = [Brief(name="民族语言文字翻译及双语服务经费", purpose="全年翻译文稿约60万字，审定双语公共标识牌500块，新增双语服务窗口两个",
+                    budget="80万元", year=2025),
+              Brief(name="2026年海外华裔青少年“寻根之旅”夏令营", purpose="接待海外华裔青少年150名，开展为期十天的中华文化体验",
+                    budget="60万元", year=2026),
+              Brief(name="外贸企业参加境外展会补助资金", purpose="支持企业参加共建一带一路国家展会，补助展位费，惠及企业30家",
+                    budget="200万元", year=2025)]
+    for brief in briefs:
+        d = exemplar_drafter.draft(brief)
+        names = [r.name for r in d.sheet.indicators]
+        assert d.sources[0].id.startswith("archetype:"), (brief.name, d.sources[0].id)
+        assert not [n for n in names if "完好率" in n or "巡查维护" in n], names
+        assert not [f for f in d.findings if f.severity == "error"], [f.message for f in d.findings]
+        assert not [r.value for r in d.sheet.indicators if re.search(r"[一二两三四五六七八九十]", r.value)]
+    assert "=2个" in [r.value for r in exemplar_drafter.draft(briefs[0]).sheet.indicators]
+    assert [q.raw for q in briefs[2].quantities()] == ["30家"]

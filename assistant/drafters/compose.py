@@ -24,7 +24,9 @@ _COUNT_UNITS = ("座", "个", "处", "所", "台", "部", "套", "辆", "条", "
 _PERSON_UNITS = {"名": "人"}
 # one-character words that end an object's name (增强站, 文化馆)
 _HEAD_NOUNS = set("站馆院所室厂场库点桥厕楼房亭园台塔网线港码仓")
-_HEAD_WORDS = {"设施", "设备", "系统", "平台", "场所", "站点", "中心", "网点"}  # generic, but the head of an object
+_HEAD_WORDS = {"设施", "设备", "系统", "平台", "场所", "站点", "中心", "网点", "城市", "机构", "社区", "单位"}
+# what is done to the object, not the object, when it ends the phrase (特色村寨保护 -> 特色村寨)
+_TRAILING_ACTS = ("保护", "发展", "治理", "防范", "利用", "运用", "社会化")  # generic, but the head of an object
 # tokens of an indicator name that say how it is measured, not what it measures
 _MEASURE = re.compile(r"(率|度|数|量|次数|时间|时限|时长|成本|单价|标准|金额|费|价|额|期|天数|年限|事故|人次|场次|批次)$")
 
@@ -47,26 +49,26 @@ def archetypes() -> list[dict]:
     return json.loads(data)["archetypes"]
 
 
-def _trigger_words() -> set[str]:
-    return {t for a in archetypes() for t in a["triggers"]}
-
-
 def choose_archetype(brief: Brief) -> dict:
     """The archetype for what the money does: trigger words in the name count three times those in the purpose."""
-    def score(a: dict) -> tuple[int, int]:
-        in_name = sum(t in brief.name for t in a["triggers"])
-        in_rest = sum(t in f"{brief.purpose} {brief.goal}" for t in a["triggers"])
-        # Chinese names are head-final: in 人才公寓运营补贴 the money is a 补贴, so the last trigger decides
-        last = max((brief.name.rfind(t) + len(t) for t in a["triggers"] if t in brief.name), default=-1)
-        return (last, in_rest) if last >= 0 else (-1, in_rest)
+    def score(a: dict) -> tuple[int, int, int]:
+        # the work archetype's triggers (咨询, 援助, 编制) name the work when the name says them, not in passing
+        in_rest = 0 if a["id"] == "work" else sum(t in f"{brief.purpose} {brief.goal}" for t in a["triggers"])
+        # Chinese names are head-final: in 人才公寓运营补贴 the money is a 补贴, so the last trigger decides; of two
+        # ending there the longer one (专项整治 is enforcement, 整治 alone works)
+        ends = [(brief.name.rfind(t) + len(t), len(t)) for t in a["triggers"] if t in brief.name]
+        last, length = max(ends, default=(-1, 0))
+        return (last, length, in_rest)
 
     best = max(archetypes(), key=score)
-    return best if score(best) > (-1, 0) else next(a for a in archetypes() if a["id"] == "operation")
+    # nothing says what the money does: the work itself (任务量, 成果, 节点), not another archetype's objects
+    return best if score(best) > (-1, 0, 0) else next(a for a in archetypes() if a["id"] == "work")
 
 
 def object_phrase(brief: Brief) -> str:
     """The brief's own object as a phrase: the longest run of object words in the name (else the purpose)."""
-    triggers = _trigger_words()
+    # what the money does is not the object; the work archetype's triggers are (温室气体排放清单, 服务热线)
+    triggers = {t for a in archetypes() if a["id"] != "work" for t in a["triggers"]}
     stop = GENERIC | triggers
     quoted = re.search(r"[“\"‘《「]([\u4e00-\u9fff]{2,12})[”\"’》」]", brief.name)
     if quoted:  # a name that quotes its object (基层“侨胞之家”建设补助, “三支一扶”人员补贴) names it exactly
@@ -89,15 +91,23 @@ def object_phrase(brief: Brief) -> str:
                 current, pending = [], []
         if current:
             runs.append("".join(current))
+        runs = [_strip_acts(r) for r in runs]
         if runs:
             return max(runs, key=len)
     return brief.name
 
 
+def _strip_acts(run: str) -> str:
+    for act in _TRAILING_ACTS:
+        if run.endswith(act) and len(run) - len(act) >= 2:
+            return _strip_acts(run[: -len(act)])
+    return run
+
+
 def _strip_suffix(tok: str, stop: set[str]) -> str:
     """A word without a trailing fund or action word (人才公寓运营补贴 -> 人才公寓, 办案经费 -> 办案)."""
     tok = _FUND_SUFFIX.sub("", tok) if len(tok) > 2 else tok
-    for word in sorted(stop, key=len, reverse=True):
+    for word in sorted(stop - _HEAD_WORDS, key=len, reverse=True):  # 友好城市 keeps its head
         if len(word) >= 2 and tok.endswith(word) and len(tok) - len(word) >= 2:
             return _strip_suffix(tok[: -len(word)], stop)
     return tok
