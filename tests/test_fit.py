@@ -56,3 +56,29 @@ def test_rank_by_fit_moves_a_fitting_type_ahead(default_store):
     fitting = [n for n, h in enumerate(hits) if h.fit.fits]
     if fitting:
         assert fitting[0] == 0
+
+
+@pytest.mark.parametrize("name,set_id,fits", [
+    ("城区窨井盖隐患排查及更换整治", "traffic-safety-facilities", False),  # 排查 is not the type's 维护
+    ("公共充电基础设施建设补贴", "old-community-renovation", False),
+    ("2025年城镇老旧小区改造中央补助资金", "old-community-renovation", True),  # 改造 shared: the 补助 is its money
+    ("便民服务中心消防设施年度检测及维修", "fire-facility-maintenance", True),  # 维修 is the type's 维保
+])
+def test_a_type_that_does_other_work_with_the_money_does_not_fit(name, set_id, fits):
+    f = fit(Brief(name=name), set_id)
+    assert bool(f.clash) is not fits, f
+    if not fits:
+        assert not f.fits and "≠" in f.clash
+
+
+
+def test_a_draft_composed_for_other_work_says_which_work(exemplar_drafter):
+    from assistant.drafters.compose import compose, composition_note
+    from assistant.drafters.slots import SlotFiller
+
+    brief = Brief(name="公共充电基础设施建设补贴", purpose="对新建公共充电桩给予一次性建设补贴", budget="300万元", year=2025)
+    nearest = fit(brief, "old-community-renovation")
+    assert nearest.clash and not nearest.fits
+    comp = compose(brief, exemplar_drafter.store, SlotFiller(brief))
+    note = composition_note(brief, comp, "城镇老旧小区改造", nearest)
+    assert "本项目资金用于补贴" in note and "改造" in note and "吻合度" not in note, note

@@ -215,9 +215,14 @@ def compose(brief: Brief, store, filler: SlotFiller) -> Composition:
                        retrieved=[(e[0].name, e[1], e[2]) for e in extra])
 
 
-def composition_note(brief: Brief, comp: Composition, nearest: str, fit_score: float) -> str:
-    """What the user is told about a composed draft, in Chinese."""
-    note = (f"示范指标库中没有与“{brief.name}”对象相符的项目类型（最接近的“{nearest}”对象吻合度仅{fit_score:.0%}），"
+def composition_note(brief: Brief, comp: Composition, nearest: str, fit) -> str:
+    """What the user is told about a composed draft, in Chinese; `fit` is the nearest type's Fit."""
+    if fit.clash:  # the objects may match, the work does not: 建设补贴 is not 改造
+        mine, theirs = fit.clash.split("≠")
+        why = f"最接近的“{nearest}”做的是{theirs}，本项目资金用于{mine}"
+    else:
+        why = f"最接近的“{nearest}”对象吻合度仅{fit.score:.0%}"
+    note = (f"示范指标库中没有与“{brief.name}”相符的项目类型（{why}），"
             f"因此未套用其他项目的指标：其中{len(comp.composed)}行按“{comp.archetype['name']}”类通用框架组合起草，"
             f"以“{comp.obj}”为对象，请逐项核对口径和目标值")
     if comp.retrieved:

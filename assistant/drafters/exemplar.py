@@ -198,7 +198,7 @@ class ExemplarDrafter:
         else:
             comp = compose(brief, self.store, filler)
             rows, sources = comp.rows, _composed_sources(comp)
-            notes = [composition_note(brief, comp, primary.name, best.score)]
+            notes = [composition_note(brief, comp, primary.name, best)]
         rows = self._add_stated_quantities(brief, rows, filler)
         sheet = ProjectSheet(code=brief.code, name=brief.name, department=brief.department, year=brief.year,
                              layout=brief.layout, budget={"total": brief.budget, "fiscal": brief.budget},
@@ -211,7 +211,8 @@ class ExemplarDrafter:
                               score=round(hits[0].score, 5), references=primary.sources,
                               indicators=[r.name for r in report.sheet.indicators])]
         matched = f"matched {primary.id} (fit {best.score:.2f})" if best.fits else \
-            f"composed {sources[0].id}: nearest {primary.id} fit {best.score:.2f}, missing {'、'.join(best.missing[:5])}"
+            f"composed {sources[0].id}: nearest {primary.id} fit {best.score:.2f}, missing {'、'.join(best.missing[:5])}" \
+            + (f", work {best.clash}" if best.clash else "")
         trace = Trace(drafter=self.name, latency_ms=(time.perf_counter() - start) * 1000,
                       retrieval=[{"id": h.id, "name": h.metadata.get("name", ""), "score": round(h.score, 5),
                                   "fit": h.fit.score} for h in hits],

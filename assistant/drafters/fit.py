@@ -49,8 +49,12 @@ class Fit:
     name_score: float = 1.0  # the same share over the objects of the project name alone
     head: str = ""  # a rewrite's project name's last object word (Chinese names are head-final: 人才驿站 is a 驿站)
 
+    clash: str = ""  # the project's name does one kind of work (补贴), the type's another (改造): "补贴≠改造"
+
     @property
     def fits(self) -> bool:
+        if self.clash:
+            return False
         if self.head and self.head in self.missing and self.name_score < 0.5:
             return False  # the type knows a modifier (人才) but not what the project is (驿站)
         return not self.missing or (self.score >= FIT_THRESHOLD and self.name_score >= NAME_THRESHOLD)
@@ -148,11 +152,53 @@ def fit(brief: Brief | str, set_id: str, text: tuple[str, ...] | None = None) ->
             missing.append(word)
     score = matched_weight / total if total else 1.0
     name_score = name_matched / name_total if name_total else 1.0
+    clash = _clash(brief, set_id)
     head = ""
     if not isinstance(brief, str) and brief.context:  # a rewrite: the name is a department's full project name
         names = _tokens(brief.name)
         head = names[-1] if len(names) >= 2 else ""
-    return Fit(set_id, round(score, 4), tuple(matched), tuple(missing), round(name_score, 4), head)
+    return Fit(set_id, round(score, 4), tuple(matched), tuple(missing), round(name_score, 4), head, clash)
+
+
+# kinds of work that one table can measure: building and buying are capital, running and contracted service upkeep
+_KIN = {"works": "capital", "equipment": "capital", "operation": "upkeep", "service": "upkeep",
+        "inspection": "check", "enforcement": "check", "publicity": "outreach", "event": "outreach"}
+
+
+# words that say different work in different projects (能力提升, 出版物更新, 维修更换, 食材采购, 人居环境整治)
+_WEAK_ACTS = frozenset({"提升", "更新", "更换", "活动", "采购", "建设", "推广", "整治"})
+
+
+@lru_cache(maxsize=4096)
+def _acts(name: str) -> dict[str, str]:
+    """kind of work -> the trigger that says it, for every archetype trigger the name holds (改造补助: capital and
+    subsidy): what a name says its money does."""
+    from assistant.drafters.compose import archetypes
+
+    out: dict[str, str] = {}
+    for a in archetypes():
+        if a["id"] != "work":
+            for t in a["triggers"]:
+                if t in name and t not in _WEAK_ACTS:
+                    out.setdefault(_KIN.get(a["id"], a["id"]), t)
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _type_name(set_id: str) -> str:
+    from retrieval.library import load_library
+
+    return next((s.name for s in load_library() if s.id == set_id), "")
+
+
+def _clash(brief: Brief | str, set_id: str) -> str:
+    """"补贴≠改造" when the project's name and the type's name both say what the money does and share no kind of
+    work; "" otherwise."""
+    mine = _acts(brief if isinstance(brief, str) else brief.name)
+    theirs = _acts(_type_name(set_id))
+    if not mine or not theirs or set(mine) & set(theirs):
+        return ""
+    return f"{'、'.join(mine.values())}≠{'、'.join(theirs.values())}"
 
 
 def rank_by_fit(brief: Brief | str, hits: list) -> list:
