@@ -187,10 +187,7 @@ def no_contamination(case: Case, out: Outcome) -> float:
     brief = case.as_brief().text + " " + (case.legacy.model_dump_json() if case.legacy else "")
     own = set(out.sources[:1])
     text = " ".join(f"{i.name}{i.description}{i.basis}" for i in out.sheet.indicators)
-    from retrieval.library import load_library
-
-    own_text = " ".join(s.text + " ".join(f"{i.name}{i.description}{i.basis}" for i in s.indicators)
-                        for s in load_library() if s.id in own)
+    own_text = _source_text(out.sources[:1])
     leaked = [w for sid, words in _distinctive().items() if sid not in own for w in words
               if w in text and w not in brief and w not in own_text]
     return 0.0 if leaked else 1.0
@@ -217,17 +214,25 @@ def own_objects(case: Case, out: Outcome) -> float:
     return sum(any(_found(o, f"{i.name} {i.description}") for o in objects) for i in rows) / len(rows)
 
 
+def _source_text(sources: list[str]) -> str:
+    """The text of a draft's own sources: its library sets' rows, and the archetypes it was composed from (their
+    wording, 培训费 or 行政处罚, is the kind of work's, not another type's)."""
+    from assistant.drafters.compose import archetypes
+    from retrieval.library import load_library
+
+    own = " ".join(s.text + " ".join(f"{i.name}{i.description}{i.basis}" for i in s.indicators)
+                   for s in load_library() if s.id in set(sources))
+    return own + " ".join(json.dumps(a, ensure_ascii=False) for a in archetypes() if f"archetype:{a['id']}" in sources)
+
+
 def foreign_rows_of(case: Case, out: Outcome) -> list[tuple[str, list[str]]]:
     """(row name, words) for rows that carry another project type's own keywords the brief never mentions."""
     if out.sheet is None:
         return []
-    from assistant.drafters.compose import archetypes, foreign_words
-    from retrieval.library import load_library
+    from assistant.drafters.compose import foreign_words
 
     brief = case.as_brief().text + " " + (case.legacy.model_dump_json() if case.legacy else "")
-    own = " ".join(s.text + " ".join(f"{i.name}{i.description}" for i in s.indicators)
-                   for s in load_library() if s.id in set(out.sources))
-    own += " ".join(json.dumps(a, ensure_ascii=False) for a in archetypes() if f"archetype:{a['id']}" in out.sources)
+    own = _source_text(out.sources)
     found = [(i.name, foreign_words(f"{i.name}{i.description}", brief + own)) for i in out.sheet.indicators]
     return [(name, words) for name, words in found if words]
 
