@@ -48,7 +48,6 @@ class Fit:
     missing: tuple[str, ...]
     name_score: float = 1.0  # the same share over the objects of the project name alone
     head: str = ""  # a rewrite's project name's last object word (Chinese names are head-final: 人才驿站 is a 驿站)
-
     clash: str = ""  # the project's name does one kind of work (补贴), the type's another (改造): "补贴≠改造"
 
     @property
