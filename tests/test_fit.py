@@ -82,3 +82,11 @@ def test_a_draft_composed_for_other_work_says_which_work(exemplar_drafter):
     comp = compose(brief, exemplar_drafter.store, SlotFiller(brief))
     note = composition_note(brief, comp, "城镇老旧小区改造", nearest)
     assert "本项目资金用于补贴" in note and "改造" in note and "吻合度" not in note, note
+
+
+def test_a_draft_name_whose_last_object_the_type_lacks_does_not_fit_on_its_modifiers():
+    """体育彩票公益金资助社会体育指导员培训 is about 指导员: 公益金 and 体育 in a venue-opening type are not enough."""
+    brief = Brief(name="体育彩票公益金资助社会体育指导员培训", purpose="资助社会体育指导员技能培训300人次")
+    f = fit(brief, "sports-venue-free-low-fee-opening")
+    assert f.head == "指导员" and "指导员" in f.missing and not f.fits, f
+    assert fit(Brief(name="2025年城区公共厕所提升改造"), "toilet-building-upgrade").fits

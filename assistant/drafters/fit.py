@@ -153,8 +153,8 @@ def fit(brief: Brief | str, set_id: str, text: tuple[str, ...] | None = None) ->
     name_score = name_matched / name_total if name_total else 1.0
     clash = _clash(brief, set_id)
     head = ""
-    if not isinstance(brief, str) and brief.context:  # a rewrite: the name is a department's full project name
-        names = _tokens(brief.name)
+    if not isinstance(brief, str):  # what the project is: the name's last object word that is not an act
+        names = [t for t in _tokens(brief.name) if t not in _actions()]
         head = names[-1] if len(names) >= 2 else ""
     return Fit(set_id, round(score, 4), tuple(matched), tuple(missing), round(name_score, 4), head, clash)
 
@@ -188,6 +188,12 @@ def _type_name(set_id: str) -> str:
     from retrieval.library import load_library
 
     return next((s.name for s in load_library() if s.id == set_id), "")
+
+
+def _actions() -> frozenset[str]:
+    from assistant.drafters.compose import archetypes
+
+    return frozenset(t for a in archetypes() for t in a["triggers"])
 
 
 def _clash(brief: Brief | str, set_id: str) -> str:
