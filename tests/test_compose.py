@@ -128,3 +128,11 @@ def test_a_work_without_a_physical_object_is_not_measured_as_upkeep(exemplar_dra
         assert not [r.value for r in d.sheet.indicators if re.search(r"[一二两三四五六七八九十]", r.value)]
     assert "=2个" in [r.value for r in exemplar_drafter.draft(briefs[0]).sheet.indicators]
     assert [q.raw for q in briefs[2].quantities()] == ["30家"]
+
+
+def test_a_retrieved_row_must_speak_of_the_brief_not_only_share_a_word():
+    from assistant.drafters.compose import own_objects_only
+
+    brief = "出版物市场“扫黄打非”专项整治经费 对书店、印刷企业和校园周边出版物经营单位开展检查850家次"
+    assert not own_objects_only("获奖补企业满意度", brief), "award-winning firms are another project's subject"
+    assert own_objects_only("出版物经营单位检查覆盖率", brief)

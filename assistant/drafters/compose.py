@@ -14,7 +14,7 @@ from importlib import resources
 from assistant.brief import Brief
 from assistant.drafters.fit import _FUND_SUFFIX, GENERIC, _found, _tokens, library_texts
 from assistant.drafters.slots import SlotFiller
-from assistant.lexicon import jaccard
+from assistant.lexicon import cjk_bigrams, jaccard
 from assistant.models import Indicator
 from assistant.taxonomy import convert_level2, level1_for
 
@@ -168,10 +168,14 @@ def foreign_words(text: str, brief_text: str) -> list[str]:
 
 
 def own_objects_only(name: str, brief_text: str) -> bool:
-    """True when every object word of an indicator name is the brief's own (and there is at least one)."""
+    """True when every object word of an indicator name is the brief's own (and there is at least one), and the
+    name without its measure is mostly the brief's wording (获奖补企业满意度 is about award winners, not 企业)."""
     objects = [t for t in _tokens(name) if not _MEASURE.search(t) or len(t) > 3]
     objects = [t for t in objects if t not in GENERIC]
-    return bool(objects) and all(_found(t, brief_text) for t in objects)
+    if not objects or not all(_found(t, brief_text) for t in objects):
+        return False
+    grams = cjk_bigrams(_MEASURE.sub("", name))
+    return not grams or len(grams & cjk_bigrams(brief_text)) >= 0.5 * len(grams)
 
 
 def retrieved_rows(brief: Brief, store, level2s: list[str], have: list[Indicator],
