@@ -114,9 +114,9 @@ class ParsedValue(BaseModel):
     def display(self) -> str:
         """A normalised rendering (the table keeps ``raw``)."""
         if self.kind in ("number",) and self.number is not None:
-            return f"{self.op or ''}{_fmt(self.number)}{self.unit or ''}"
+            return f"{self.op or ''}{number_text(self.number)}{self.unit or ''}"
         if self.kind == "range" and self.number is not None and self.upper is not None:
-            return f"{_fmt(self.number)}-{_fmt(self.upper)}{self.unit or ''}"
+            return f"{number_text(self.number)}-{number_text(self.upper)}{self.unit or ''}"
         if self.kind == "date" and self.deadline:
             return f"{self.deadline.year}年{self.deadline.month}月{self.deadline.day}日{self.date_bound or ''}"
         return self.raw
@@ -125,9 +125,6 @@ class ParsedValue(BaseModel):
 def number_text(x: float) -> str:
     """A number as written, every digit the department wrote: 1346.0088 stays 1346.0088 (":g" rounded it)."""
     return str(int(x)) if float(x).is_integer() else f"{x:.12g}"
-
-
-_fmt = number_text
 
 
 def _to_float(text: str) -> float | None:

@@ -24,9 +24,10 @@ _COUNT_UNITS = ("座", "个", "处", "所", "台", "部", "套", "辆", "条", "
 _PERSON_UNITS = {"名": "人"}
 # one-character words that end an object's name (增强站, 文化馆)
 _HEAD_NOUNS = set("站馆院所室厂场库点桥厕楼房亭园台塔网线港码仓")
+# generic, but the head of an object (友好城市, 排放社区)
 _HEAD_WORDS = {"设施", "设备", "系统", "平台", "场所", "站点", "中心", "网点", "城市", "机构", "社区", "单位"}
 # what is done to the object, not the object, when it ends the phrase (特色村寨保护 -> 特色村寨)
-_TRAILING_ACTS = ("保护", "发展", "治理", "防范", "利用", "运用", "社会化")  # generic, but the head of an object
+_TRAILING_ACTS = ("保护", "发展", "治理", "防范", "利用", "运用", "社会化")
 # tokens of an indicator name that say how it is measured, not what it measures
 _MEASURE = re.compile(r"(率|度|数|量|次数|时间|时限|时长|成本|单价|标准|金额|费|价|额|期|天数|年限|事故|人次|场次|批次)$")
 
@@ -49,8 +50,16 @@ def archetypes() -> list[dict]:
     return json.loads(data)["archetypes"]
 
 
+@lru_cache(maxsize=1)
+def money_acts() -> frozenset[str]:
+    """The words that say what the money does (建设, 补贴, 培训): every archetype's triggers but the work one's, which
+    name the work itself and belong to the object (温室气体排放清单, 服务热线)."""
+    return frozenset(t for a in archetypes() if a["id"] != "work" for t in a["triggers"])
+
+
 def choose_archetype(brief: Brief) -> dict:
-    """The archetype for what the money does: trigger words in the name count three times those in the purpose."""
+    """The archetype for what the money does: the name's last trigger (the longer of two ending there), then the
+    count of triggers in the purpose; the work archetype when nothing says it."""
     def score(a: dict) -> tuple[int, int, int]:
         # the work archetype's triggers (咨询, 援助, 编制) name the work when the name says them, not in passing
         in_rest = 0 if a["id"] == "work" else sum(t in f"{brief.purpose} {brief.goal}" for t in a["triggers"])
@@ -67,8 +76,7 @@ def choose_archetype(brief: Brief) -> dict:
 
 def object_phrase(brief: Brief) -> str:
     """The brief's own object as a phrase: the longest run of object words in the name (else the purpose)."""
-    # what the money does is not the object; the work archetype's triggers are (温室气体排放清单, 服务热线)
-    triggers = {t for a in archetypes() if a["id"] != "work" for t in a["triggers"]}
+    triggers = money_acts()
     stop = GENERIC | triggers
     quoted = re.search(r"[“\"‘《「]([\u4e00-\u9fff]{2,12})[”\"’》」]", brief.name)
     if quoted:  # a name that quotes its object (基层“侨胞之家”建设补助, “三支一扶”人员补贴) names it exactly
@@ -98,6 +106,7 @@ def object_phrase(brief: Brief) -> str:
 
 
 def _strip_acts(run: str) -> str:
+    """The phrase without trailing acts, keeping at least two characters."""
     for act in _TRAILING_ACTS:
         if run.endswith(act) and len(run) - len(act) >= 2:
             return _strip_acts(run[: -len(act)])

@@ -190,7 +190,9 @@ def _type_name(set_id: str) -> str:
     return next((s.name for s in load_library() if s.id == set_id), "")
 
 
+@lru_cache(maxsize=1)
 def _actions() -> frozenset[str]:
+    """Every archetype trigger: words that say what is done, never what the project is (its head)."""
     from assistant.drafters.compose import archetypes
 
     return frozenset(t for a in archetypes() for t in a["triggers"])
