@@ -184,3 +184,81 @@ def test_a_reverse_word_naming_an_object_does_not_reverse_the_count(name, revers
     from assistant.rules.value_rules import _reverse
 
     assert _reverse(name) is reverse
+
+
+def _every_rule_on_the_whole_sheet(sheet: ProjectSheet) -> list:
+    """What check_sheet returns, computed without its per-row cache: every rule over the whole normalised sheet."""
+    from assistant.rules import Context, _SEVERITY_ORDER
+
+    ctx, out = Context(sheet.normalized()), []
+    for info in RULES.values():
+        out.extend(info.func(ctx))
+    return sorted(out, key=lambda f: (f.index if f.index is not None else -1, _SEVERITY_ORDER[f.severity], f.rule))
+
+
+def _varied_sheets() -> list[ProjectSheet]:
+    import json
+    import random
+    from pathlib import Path
+
+    from assistant.documents import read_document
+    from eval.calibration import sheet_of
+    from retrieval.library import load_library
+
+    root = Path(__file__).resolve().parent.parent
+    real = [sheet_of(json.loads(line)) for line in
+            (root / "eval" / "cases" / "real_tables.jsonl").read_text("utf-8").splitlines()]
+    doc, _ = read_document(root / "eval" / "cases" / "legacy_seed.txt")
+    lib = load_library()
+    sheets = real + list(doc.projects) + [good_sheet(k) for k in GOOD_SHEETS] + \
+        [s.sample_sheet(layout) for s in lib[::3] for layout in ("2015", "2021")]
+    rng = random.Random(7)
+    # rows that meet again elsewhere: a half of one sheet, shuffled, and a sheet with another sheet's rows appended
+    # (a per-row rule that read other rows or its own position would judge these rows differently)
+    for sheet in list(sheets[:60]):
+        rows = list(sheet.indicators)
+        rng.shuffle(rows)
+        other = sheets[rng.randrange(len(sheets))]
+        sheets.append(sheet.model_copy(update={"indicators": rows[: max(1, len(rows) // 2)]}))
+        sheets.append(sheet.model_copy(update={"indicators": rows + other.indicators[:3]}))
+    return sheets
+
+
+def test_a_row_checked_before_gets_the_findings_of_a_fresh_check():
+    from assistant.rules import clear_row_cache
+
+    sheets = _varied_sheets()
+    clear_row_cache()
+    for sheet in sheets:  # cold: every row new
+        assert check_sheet(sheet) == _every_rule_on_the_whole_sheet(sheet), sheet.name
+    for sheet in reversed(sheets):  # warm: rows first met in other sheets, other positions, other company
+        assert check_sheet(sheet) == _every_rule_on_the_whole_sheet(sheet), sheet.name
+
+
+def test_a_changed_row_is_judged_again_and_the_kept_rows_are_not(monkeypatch):
+    from dataclasses import replace
+
+    from assistant.rules import clear_row_cache
+
+    seen: list[int] = []
+    info = RULES["V07"]
+    assert info.per_row and not RULES["S06"].per_row
+
+    def counting(ctx):
+        seen.append(len(ctx.indicators))
+        return info.func(ctx)
+
+    monkeypatch.setitem(RULES, "V07", replace(info, func=counting))
+    clear_row_cache()
+    sheet = good_sheet("fire")
+    n = len(sheet.indicators)
+    check_sheet(sheet)
+    check_sheet(sheet)
+    rows = list(sheet.indicators)
+    rows[1] = rows[1].model_copy(update={"value": "≥100%"})
+    findings = check_sheet(sheet.model_copy(update={"indicators": rows}))
+    assert seen == [n, 1]  # the whole sheet once, then only the changed row
+    assert any(f.rule == "V07" and f.index == 1 for f in findings)
+    monkeypatch.setenv("ZHIBIAO_STANDARDS", "")  # what a row is judged against is part of the key
+    check_sheet(sheet)
+    assert seen == [n, 1, n]

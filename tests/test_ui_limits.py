@@ -133,10 +133,14 @@ def test_idle_trim_empties_the_large_caches_and_keeps_loaded_resources():
     from assistant.lexicon import bigrams, normalize_name
     from ui.body_limit import trim_memory
 
+    from assistant import rules
+    from good_sheets import good_sheet
+
     normalize_name("农村公路养护里程")
     bigrams("农村公路养护里程")
+    rules.check_sheet(good_sheet("fire"))
     cached = (normalize_name, bigrams)
-    assert all(f.cache_info().currsize for f in cached)
-    assert trim_memory() >= 2
-    assert all(f.cache_info().currsize == 0 for f in cached)
+    assert all(f.cache_info().currsize for f in cached) and rules._ROW_CACHE
+    assert trim_memory() >= 3
+    assert all(f.cache_info().currsize == 0 for f in cached) and not rules._ROW_CACHE
     assert normalize_name("农村（公路）") == "农村公路"  # still works after clearing

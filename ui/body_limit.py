@@ -162,6 +162,10 @@ def trim_memory(min_cache: int = 1024) -> int:
             if maxsize is None or maxsize >= min_cache:
                 obj.cache_clear()
                 cleared += 1
+    from assistant.rules import clear_row_cache
+
+    if clear_row_cache():  # the checker's per-row findings (a dict, not an lru cache)
+        cleared += 1
     gc.collect()
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

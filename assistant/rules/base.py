@@ -47,27 +47,34 @@ class RuleInfo:
     dimension: Dimension
     title: str
     func: Callable[["Context"], Iterable[Finding]]
+    per_row: bool = False
 
 
 RULES: dict[str, RuleInfo] = {}
 
 
-def rule(code: str, severity: Severity, dimension: Dimension, title: str):
-    """Register a rule function under its code."""
+def rule(code: str, severity: Severity, dimension: Dimension, title: str, per_row: bool = False):
+    """Register a rule function under its code.
+
+    `per_row`: the rule judges each row on its own. What it finds in a row depends only on that row's cells and on
+    the sheet's name, project text, year and layout, never on the other rows or the row's position (its messages
+    name no row number), so `check_sheet` may reuse a row's findings from an earlier check.
+    """
 
     def wrap(func: Callable[["Context"], Iterable[tuple[int | None, str, str] | Finding]]):
         def run(ctx: "Context") -> list[Finding]:
             out = []
+            rows = ctx.indicators
             for item in func(ctx):
-                if isinstance(item, Finding):
+                if item.__class__ is tuple:
+                    index, message, hint = item
+                    out.append(_finding(code, severity, dimension, rows[index].name if index is not None else None,
+                                        index, message, hint))
+                else:
                     out.append(item)
-                    continue
-                index, message, hint = item
-                name = ctx.sheet.indicators[index].name if index is not None else None
-                out.append(_finding(code, severity, dimension, name, index, message, hint))
             return out
 
-        RULES[code] = RuleInfo(code, severity, dimension, title, run)
+        RULES[code] = RuleInfo(code, severity, dimension, title, run, per_row)
         return func
 
     return wrap
@@ -83,6 +90,10 @@ class Context:
     sheet: ProjectSheet
     extra_text: str = ""
     _cache: dict = field(default_factory=dict)
+    indicators: list[Indicator] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.indicators = self.sheet.indicators  # read by every rule on every row: a plain attribute, not a property
 
     @cached_property
     def project_text(self) -> str:
@@ -90,11 +101,15 @@ class Context:
 
     @cached_property
     def values(self) -> list[ParsedValue]:
-        return [ind.parsed_value for ind in self.sheet.indicators]
+        return [ind.parsed_value for ind in self.indicators]
 
-    @property
-    def indicators(self) -> list[Indicator]:
-        return self.sheet.indicators
+    def only(self, rows: list[int]) -> "Context":
+        """The same sheet seen through some of its rows (renumbered from 0): per-row rules run on the rows whose
+        findings are not known yet."""
+        view = Context(self.sheet, self.extra_text)
+        view.indicators = [self.indicators[i] for i in rows]
+        view.__dict__["project_text"] = self.project_text
+        return view
 
     def rows(self, *level2: str) -> list[tuple[int, Indicator]]:
         return [(i, ind) for i, ind in enumerate(self.indicators) if not level2 or ind.level2 in level2]

@@ -44,7 +44,7 @@ def _dimension_for(unit: str | None) -> str:
     return "单位成本" if "/" in (unit or "") else _UNIT_DIMENSION.get(base, "数量")
 
 
-@rule("N01", "error", "feasibility", "指标名称不可衡量")
+@rule("N01", "error", "feasibility", "指标名称不可衡量", per_row=True)
 def not_measurable(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         name = ind.name.strip()
@@ -68,7 +68,7 @@ def not_measurable(ctx: Context):
                    "改为“对象+衡量维度”，如“购置公务用车数量”“维修验收合格率”“完工时间”。")
 
 
-@rule("N02", "error", "relevance", "以过程或投入指标代替产出效益")
+@rule("N02", "error", "relevance", "以过程或投入指标代替产出效益", per_row=True)
 def process_indicator(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         term = _process_term(ind.name)
@@ -79,15 +79,22 @@ def process_indicator(ctx: Context):
             yield i, f"数量指标“{ind.name}”以金额计量，资金投入不是产出数量。", "改为实物工作量（台、套、平方米、人次等）。"
 
 
-@rule("N03", "warning", "feasibility", "指标名称中含有数值或运算符")
+@lru_cache(maxsize=16384)
+def _value_in_name(name: str) -> bool:
+    return bool(_VALUE_IN_NAME.search(_PERCENT_MARK.sub("", name)))
+
+
+_PERCENT_MARK = re.compile(r"[（(][%％][）)]")
+
+
+@rule("N03", "warning", "feasibility", "指标名称中含有数值或运算符", per_row=True)
 def value_in_name(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
-        name = re.sub(r"[（(][%％][）)]", "", ind.name)
-        if _VALUE_IN_NAME.search(name):
+        if _value_in_name(ind.name):
             yield i, f"三级指标“{ind.name}”的名称中含有数值或运算符。", "名称只写衡量对象，数值和运算符放入指标值。"
 
 
-@rule("N04", "error", "feasibility", "指标名称残缺或不规范")
+@rule("N04", "error", "feasibility", "指标名称残缺或不规范", per_row=True)
 def malformed(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         problem = _malformed(ind.name)
@@ -109,7 +116,7 @@ def _malformed(raw: str) -> tuple[str, str] | None:
     return None
 
 
-@rule("N05", "error", "relevance", "三级指标与所属二级指标不符")
+@rule("N05", "error", "relevance", "三级指标与所属二级指标不符", per_row=True)
 def level2_mismatch(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         name, value, level2 = ind.name, ctx.values[i], ind.level2
@@ -130,14 +137,14 @@ def level2_mismatch(ctx: Context):
             yield i, f"“{name}”放在成本指标下，但不是成本或费用。", "改为单位成本、定额或单价，如“单车年均运行费≤X元/辆”。"
 
 
-@rule("N06", "warning", "relevance", "以满意度代替效益指标")
+@rule("N06", "warning", "relevance", "以满意度代替效益指标", per_row=True)
 def satisfaction_as_benefit(ctx: Context):
     for i, ind in ctx.benefit_rows():
         if "满意" in ind.name:
             yield i, f"效益指标“{ind.name}”实为满意度。", "满意度放入服务对象满意度指标；效益指标写项目带来的实际效果。"
 
 
-@rule("N07", "warning", "relevance", "质量与效益混淆")
+@rule("N07", "warning", "relevance", "质量与效益混淆", per_row=True)
 def quality_benefit_confusion(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         if (ind.level2 in BENEFIT_LEVEL2 or ind.level1 == BENEFIT) and re.search(r"验收合格|验收通过|质量合格率", ind.name):
@@ -146,7 +153,7 @@ def quality_benefit_confusion(ctx: Context):
             yield i, f"“{ind.name}”是实施效果，不是产出质量。", "移至效益指标。"
 
 
-@rule("N08", "warning", "relevance", "疑似套用其他项目模板")
+@rule("N08", "warning", "relevance", "疑似套用其他项目模板", per_row=True)
 def foreign_template(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         for domain, word in foreign_domain_words(ind.name, ctx.project_text)[:1]:

@@ -94,7 +94,7 @@ def _project_words(project_text: str) -> tuple[frozenset[str], frozenset[str]]:
     return grams - _stop("common"), grams - _GENERIC_SET
 
 
-@rule("C01", "warning", "relevance", "指标与项目内容无关")
+@rule("C01", "warning", "relevance", "指标与项目内容无关", per_row=True)
 def unrelated(ctx: Context):
     for i in unrelated_rows(ctx):
         if ctx.indicators[i].level2 != TIMELINESS:
@@ -119,7 +119,7 @@ def generic_benefits(ctx: Context):
         yield None, "效益指标都是“保障正常运转”“维护社会稳定”一类空泛表述。", "写出项目带来的具体、可衡量的效果，如“因供暖问题影响办公次数=0次”。"
 
 
-@rule("S08", "info", "relevance", "不适用的二级指标被硬凑")
+@rule("S08", "info", "relevance", "不适用的二级指标被硬凑", per_row=True)
 def forced_content(ctx: Context):
     for i, ind in ctx.rows(ECOLOGICAL, ECONOMIC):
         words = ECO_WORDS if ind.level2 == ECOLOGICAL else ECON_WORDS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
 from assistant.lexicon import SERVICE_OBJECT_WORDS, bigrams, has_any, normalize_name
 from assistant.rules.base import Context, rule
@@ -36,7 +37,7 @@ def missing_satisfaction(ctx: Context):
         yield None, "项目有明确的服务对象，但没有服务对象满意度指标。", "增加“××满意度≥90%”，指标解释写明调查对象、方式和计算公式。"
 
 
-@rule("S04", "error", "completeness", "二级指标不属于该一级指标或名称不规范")
+@rule("S04", "error", "completeness", "二级指标不属于该一级指标或名称不规范", per_row=True)
 def wrong_pair(ctx: Context):
     layout = ctx.sheet.layout
     for i, ind in enumerate(ctx.indicators):
@@ -62,26 +63,41 @@ def count_range(ctx: Context):
             yield None, f"{level2}下有{count}个三级指标，过于繁杂。", "每个二级指标保留最具代表性的2至4个三级指标。"
 
 
-@rule("S06", "warning", "completeness", "重复指标")
-def duplicates(ctx: Context):
+@lru_cache(maxsize=16384)
+def _dup_key(name: str) -> tuple[str, frozenset[str], int]:
+    key = normalize_name(name)
+    grams = bigrams(key)
+    return key, grams, len(grams)
+
+
+@lru_cache(maxsize=4096)
+def _duplicate_pairs(names: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """(row, the earlier row it repeats) for every row whose name repeats an earlier one (same key, or bigram
+    Jaccard above 0.8): a sheet checked again has the same names, and the pairwise comparison is the costly part."""
     seen: list[tuple[int, str, frozenset[str], int]] = []
-    for i, ind in enumerate(ctx.indicators):
-        key = normalize_name(ind.name)
+    pairs = []
+    for i, name in enumerate(names):
+        key, grams, n = _dup_key(name)
         if not key:
             continue
-        grams = bigrams(key)
-        n = len(grams)
         for j, other, other_grams, m in seen:
             # the Jaccard index of two sets is at most the ratio of their sizes: most pairs are decided by it
             if key == other or (len(key) >= 4 and 5 * min(n, m) > 4 * max(n, m)
                                 and len(grams & other_grams) > 0.8 * len(grams | other_grams)):
-                yield (i, f"与第{j + 1}行“{ctx.indicators[j].name}”重复。",
-                       "删除重复行，或改为反映不同方面的指标。")
+                pairs.append((i, j))
                 break
         seen.append((i, key, grams, n))
+    return tuple(pairs)
 
 
-@rule("S07", "warning", "appropriateness", "年度目标混入跨年度内容")
+@rule("S06", "warning", "completeness", "重复指标")
+def duplicates(ctx: Context):
+    rows = ctx.indicators
+    for i, j in _duplicate_pairs(tuple(ind.name for ind in rows)):
+        yield i, f"与第{j + 1}行“{rows[j].name}”重复。", "删除重复行，或改为反映不同方面的指标。"
+
+
+@rule("S07", "warning", "appropriateness", "年度目标混入跨年度内容", per_row=True)
 def annual_mix(ctx: Context):
     year = ctx.sheet.year
     for i, value in enumerate(ctx.values):

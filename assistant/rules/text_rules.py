@@ -66,14 +66,14 @@ def description_empty(ctx: Context):
             yield i, f"“{ind.name}”没有指标解释。", "写明统计口径或计算公式（定性指标写明衡量方法和分级）。"
 
 
-@rule("D07", "warning", "completeness", "指标解释重复指标名称")
+@rule("D07", "warning", "completeness", "指标解释重复指标名称", per_row=True)
 def description_repeats(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         if ind.description.strip() and ind.name and _near(ind.name, ind.description):
             yield i, f"“{ind.name}”的指标解释只是重复了名称。", "写明统计口径或计算公式，如“验收合格的车辆数÷购置车辆数×100%”。"
 
 
-@rule("D02", "warning", "feasibility", "比率指标缺少计算公式")
+@rule("D02", "warning", "feasibility", "比率指标缺少计算公式", per_row=True)
 def rate_without_formula(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         if is_rate_name(ind.name) and ind.description.strip() and not _near(ind.name, ind.description) \
@@ -81,7 +81,7 @@ def rate_without_formula(ctx: Context):
             yield i, f"比率指标“{ind.name}”的指标解释没有计算公式或口径。", "写成“分子÷分母×100%”，并说明数据来源。"
 
 
-@rule("D03", "error", "relevance", "指标解释描述的是其他领域")
+@rule("D03", "error", "relevance", "指标解释描述的是其他领域", per_row=True)
 def description_foreign(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         text = strip_titles(ind.description)
@@ -89,14 +89,14 @@ def description_foreign(ctx: Context):
             yield i, f"“{ind.name}”的指标解释中“{word}”属于{domain}领域，与本项目无关。", "按本项目的对象重写指标解释。"
 
 
-@rule("D04", "warning", "feasibility", "指标解释空泛")
+@rule("D04", "warning", "feasibility", "指标解释空泛", per_row=True)
 def boilerplate(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         if _BOILERPLATE.match(ind.description.strip()):
             yield i, f"“{ind.name}”的指标解释“{ind.description.strip()}”只是套话，没有口径。", "写明统计对象、数据来源和计算方法。"
 
 
-@rule("D05", "warning", "relevance", "引用与项目无关的法规")
+@rule("D05", "warning", "relevance", "引用与项目无关的法规", per_row=True)
 def irrelevant_regulation(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         for title in titles(ind.description):
@@ -105,7 +105,7 @@ def irrelevant_regulation(ctx: Context):
                 break
 
 
-@rule("D06", "info", "feasibility", "定性指标缺少分级方法")
+@rule("D06", "info", "feasibility", "定性指标缺少分级方法", per_row=True)
 def qualitative_without_grading(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         if ctx.values[i].kind == "grade" and not has_any(ind.description, _GRADING):
@@ -127,7 +127,7 @@ def basis_empty(ctx: Context):
             yield i, f"“{ind.name}”没有指标值确定依据。", "写明依据类别（计划/历史/行业/预算支出/其他标准）和具体来源。"
 
 
-@rule("B02", "warning", "completeness", "依据重复指标名称或解释")
+@rule("B02", "warning", "completeness", "依据重复指标名称或解释", per_row=True)
 def basis_repeats(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         basis = ind.basis.strip()
@@ -135,7 +135,7 @@ def basis_repeats(ctx: Context):
             yield i, f"“{ind.name}”的指标值确定依据只是重复了指标名称或解释。", "写明依据来源，如“计划标准：2025年车辆更新计划”“历史标准：近三年平均值”。"
 
 
-@rule("B03", "warning", "feasibility", "依据没有标准类别")
+@rule("B03", "warning", "feasibility", "依据没有标准类别", per_row=True)
 def basis_no_category(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         basis = ind.basis.strip()
@@ -143,7 +143,7 @@ def basis_no_category(ctx: Context):
             yield i, f"“{ind.name}”的依据“{basis}”没有注明标准类别。", f"以类别开头：{'、'.join(BASIS_CATEGORIES)}。"
 
 
-@rule("B04", "warning", "feasibility", "依据缺少具体来源")
+@rule("B04", "warning", "feasibility", "依据缺少具体来源", per_row=True)
 def basis_not_concrete(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         if ind.basis_category is None:
@@ -153,7 +153,7 @@ def basis_not_concrete(ctx: Context):
             yield i, f"“{ind.name}”的依据只有类别“{ind.basis_category}”，没有具体来源。", "补充文件文号、标准编号、合同或历年数值。"
 
 
-@rule("B05", "warning", "appropriateness", "依据类别与指标类型不匹配")
+@rule("B05", "warning", "appropriateness", "依据类别与指标类型不匹配", per_row=True)
 def basis_mismatch(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         category = ind.basis_category
@@ -163,7 +163,7 @@ def basis_mismatch(ctx: Context):
             yield i, f"满意度“{ind.name}”以行业标准为依据。", "满意度以历史标准（往年测评结果）或计划标准为依据。"
 
 
-@rule("B06", "error", "relevance", "依据引用其他领域的来源")
+@rule("B06", "error", "relevance", "依据引用其他领域的来源", per_row=True)
 def basis_foreign(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         for domain, word in foreign_domain_words(ind.basis, ctx.project_text + ind.name)[:1]:

@@ -43,7 +43,7 @@ def _reverse(name: str) -> bool:
 _QUALIFIER = re.compile(r"(?:排放|能耗|用能)(?:单位|企业|社区|园区|清单|许可证?|权|口|源|数据|核查|报告|在线监测|监测)")
 
 
-@rule("V01", "error", "feasibility", "指标值为空或无法识别")
+@rule("V01", "error", "feasibility", "指标值为空或无法识别", per_row=True)
 def unparsable(ctx: Context):
     for i, v in enumerate(ctx.values):
         if v.kind == "empty":
@@ -52,14 +52,14 @@ def unparsable(ctx: Context):
             yield i, f"指标值“{v.raw}”无法识别为“运算符+数值+单位”、日期或分级定性值。", "改为如“≥95%”“=2辆”“2025年12月31日前”。"
 
 
-@rule("V02", "warning", "feasibility", "定量指标值缺少运算符")
+@rule("V02", "warning", "feasibility", "定量指标值缺少运算符", per_row=True)
 def missing_operator(ctx: Context):
     for i, v in enumerate(ctx.values):
         if v.kind == "number" and v.op_implicit:
             yield i, f"指标值“{v.raw}”缺少运算符，无法判断是下限还是上限。", f"改为“≥{v.display()}”“≤{v.display()}”或“={v.display()}”。"
 
 
-@rule("V03", "error", "appropriateness", "数量类指标用了百分比")
+@rule("V03", "error", "appropriateness", "数量类指标用了百分比", per_row=True)
 def count_with_percent(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -70,18 +70,25 @@ def count_with_percent(ctx: Context):
                    "写明实际数量和计量单位，如“=2辆”“=12000平方米”“≥120次”。")
 
 
-@rule("V04", "error", "appropriateness", "比率类指标用了绝对值")
+_TRAILING_PERCENT = re.compile(r"[（(][%％][）)]$")
+
+
+@lru_cache(maxsize=16384)
+def _is_ratio_name(name: str) -> bool:
+    return _TRAILING_PERCENT.sub("", name.strip()).endswith(("率", "比例", "占比", "比重", "满意度"))
+
+
+@rule("V04", "error", "appropriateness", "比率类指标用了绝对值", per_row=True)
 def rate_with_absolute(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
-        name = re.sub(r"[（(][%％][）)]$", "", ind.name.strip())
-        if not name.endswith(("率", "比例", "占比", "比重", "满意度")) or v.kind not in ("number", "range"):
+        if v.kind not in ("number", "range") or not _is_ratio_name(ind.name):
             continue
         if v.unit not in ("%", "‰") and "/" not in (v.unit or ""):  # 0.5人/万台 is a rate too
             yield i, f"“{ind.name}”是比率，指标值“{v.raw}”却不是百分数。", "比率指标值写成百分数，如“≥95%”。"
 
 
-@rule("V05", "error", "feasibility", "名称中的单位与指标值单位不一致")
+@rule("V05", "error", "feasibility", "名称中的单位与指标值单位不一致", per_row=True)
 def name_unit_conflict(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         m = _NAME_UNIT.search(ind.name.strip())
@@ -96,7 +103,7 @@ def name_unit_conflict(ctx: Context):
             yield i, f"名称注明单位为“{m.group(1)}”，指标值“{v.raw}”的单位却是“{v.unit_raw}”。", f"指标值改用“{m.group(1)}”计量。"
 
 
-@rule("V06", "error", "appropriateness", "百分比超出合理范围")
+@rule("V06", "error", "appropriateness", "百分比超出合理范围", per_row=True)
 def impossible_percent(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -107,7 +114,7 @@ def impossible_percent(ctx: Context):
             yield i, f"“{ind.name}”的指标值“{v.raw}”超出0～100%。", "比率取值在0～100%之间。"
 
 
-@rule("V07", "error", "appropriateness", "“≥100%”式指标值")
+@rule("V07", "error", "appropriateness", "“≥100%”式指标值", per_row=True)
 def ge_hundred(ctx: Context):
     for i, v in enumerate(ctx.values):
         if v.kind == "number" and v.op in ("≥", ">") and v.number is not None and v.number >= 100 and v.unit == "%":
@@ -129,7 +136,7 @@ def blanket_hundred(ctx: Context):
                "按历史水平和行业标准设置有区分度的目标值，数量、时效、成本指标写实际数量、时间和金额。")
 
 
-@rule("V09", "error", "appropriateness", "指标方向错误")
+@rule("V09", "error", "appropriateness", "指标方向错误", per_row=True)
 def wrong_direction(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -199,7 +206,7 @@ def limit_applies(limit: dict, text: str, project: str) -> bool:
     return not (limit.get("skip_any") and has_any(scope, limit["skip_any"]))
 
 
-@rule("V10", "error", "appropriateness", "与规定标准冲突")
+@rule("V10", "error", "appropriateness", "与规定标准冲突", per_row=True)
 def standard_conflict(ctx: Context):
     limits = standards()  # once per sheet: it reads the environment
     names = tuple(limit["name_any"] for limit in limits)
@@ -215,14 +222,14 @@ def standard_conflict(ctx: Context):
                 break
 
 
-@rule("V11", "warning", "feasibility", "计量单位不规范")
+@rule("V11", "warning", "feasibility", "计量单位不规范", per_row=True)
 def nonstandard_unit(ctx: Context):
     for i, v in enumerate(ctx.values):
         if v.unit_raw in _NONSTANDARD_UNITS:
             yield i, f"指标值“{v.raw}”的单位“{v.unit_raw}”不规范。", f"改用“{_NONSTANDARD_UNITS[v.unit_raw]}”。"
 
 
-@rule("V12", "error", "appropriateness", "时效指标填成全年天数")
+@rule("V12", "error", "appropriateness", "时效指标填成全年天数", per_row=True)
 def whole_year(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -232,7 +239,7 @@ def whole_year(ctx: Context):
             yield i, f"“{ind.name}”的指标值“{v.raw}”只是全年天数，不是时效目标。", "改为完成时间节点（如“2025年12月31日前”）、时限或及时率。"
 
 
-@rule("V14", "error", "feasibility", "定性指标值未分级")
+@rule("V14", "error", "feasibility", "定性指标值未分级", per_row=True)
 def vague_value(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -240,7 +247,7 @@ def vague_value(ctx: Context):
             yield i, f"指标值“{v.raw}”是笼统描述，无法评判是否完成。", "改为可量化的值，或采用“达到预期目标/部分达到/未达到”分级并在指标解释中写明各档标准。"
 
 
-@rule("V15", "error", "appropriateness", "满意度目标为100%")
+@rule("V15", "error", "appropriateness", "满意度目标为100%", per_row=True)
 def satisfaction_hundred(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -248,7 +255,7 @@ def satisfaction_hundred(ctx: Context):
             yield i, f"满意度“{v.raw}”不现实，也无法考核。", "按历史测评结果设为≥85%～≥95%。"
 
 
-@rule("V16", "warning", "appropriateness", "目标值偏低")
+@rule("V16", "warning", "appropriateness", "目标值偏低", per_row=True)
 def too_low(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -288,7 +295,7 @@ def only_budget_cap(ctx: Context):
         yield rows[0][0], "成本指标只有总额或“控制在预算内”，无法评价成本效率。", "改为单位成本、人均/单车/单位面积标准或定额，如“单位面积改造造价≤X元/平方米”。"
 
 
-@rule("V21", "warning", "feasibility", "数值缺少计量单位")
+@rule("V21", "warning", "feasibility", "数值缺少计量单位", per_row=True)
 def missing_unit(ctx: Context):
     for i, ind in enumerate(ctx.indicators):
         v = ctx.values[i]
@@ -296,7 +303,7 @@ def missing_unit(ctx: Context):
             yield i, f"指标值“{v.raw}”没有计量单位，看不出计的是什么。", f"写明单位，如“={v.display()}个”“={v.display()}人次”“≥{v.display()}%”。"
 
 
-@rule("V20", "warning", "feasibility", "指标值待填写")
+@rule("V20", "warning", "feasibility", "指标值待填写", per_row=True)
 def placeholder(ctx: Context):
     for i, v in enumerate(ctx.values):
         if v.kind == "placeholder" or v.year_slot:
