@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -14,7 +15,7 @@ MAX_TEXT = 4000
 
 # longest first, so 万平方米 wins over 平方米 and 人次 over 人
 _UNITS = sorted("""平方米 ㎡ 平米 亩 公顷 公里 千米 米 辆 台 套 部 个 所 座 处 条 场 场次 次 批次 批 期 班 人次 人 名 户 家 吨
-盏 株 只 头 块 册 件 项 篇 份 学时 课时 间 张 宗 起 路 根 眼 口 栋 幢 棵 羽 网点 点位 台套 门 期次 场馆 画幅 页 卷 件次
+盏 株 只 头 艘 块 册 件 项 篇 份 学时 课时 间 张 宗 起 路 根 眼 口 栋 幢 棵 羽 网点 点位 台套 门 期次 场馆 画幅 页 卷 件次
 家次 户次 台件 台次 车次 架次 例 份次 立方米 方 千瓦 千瓦时 册次 单 宗次 亩次 个次 所次 具 顶 平方公里 字""".split(),
                 key=len, reverse=True)
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -30,6 +31,71 @@ _LEAD_WORDS = re.compile(r"^(?:为|对|在|共|约|全年|年度|全县|全区|�
 # words that qualify the number, not the object: 新接入单位约210家 counts 单位, not 单位约
 _TRAIL_WORDS = re.compile(r"(?:约|近|超过|超|逾|共计|共|合计|计|达到|达|不少于|不低于|以上)+$")
 _MEASURE_ENDS = ("面积", "长度", "里程", "人数", "数量", "次数", "场次", "户数", "人次", "个数", "总量", "规模")
+
+
+# units that count people, households or organisations: Chinese puts the count after them (志愿者40名, 边民3200人)
+_PEOPLE_UNITS = ("人", "名", "户", "家", "人次", "户次", "家次")
+# heads that say little alone: the work before them stays (新接入单位 counts 接入单位, not 单位)
+_BARE_HEADS = ("单位", "人员", "对象", "企业", "群众", "用户", "项目", "事项")
+# what follows a count when it counts the words before it: how or to whom it is given (公共充电桩约1,000个按功率给予)
+_NOT_OBJECT_AFTER = ("按", "给予", "予以", "赴", "于", "用于", "由", "向", "经", "通过", "分别", "以上", "左右")
+# a place or the whole jurisdiction before a count says where, not what (为全县1.28万名农村义务教育学生)
+_PLACE = re.compile(r"(?:^.{0,3}|[全本各])[省市县区镇乡村]$")
+
+
+_LIGHT_VERBS = ("开展", "进行", "组织", "实施", "完成")
+
+
+def _counts_people(unit: str) -> bool:
+    return unit.lstrip("万") in _PEOPLE_UNITS
+
+
+@lru_cache(maxsize=4096)
+def _pos(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words with their part of speech (the global tokenizer: the library's keywords stay whole)."""
+    from retrieval.bm25 import _jieba
+
+    _jieba()
+    import jieba.posseg
+
+    return tuple((w.word, w.flag) for w in jieba.posseg.lcut(text or "", HMM=True))
+
+
+def _noun_before(run: str) -> str:
+    """The object a count that follows it counts: the run's last phrase after a work verb or a joining word
+    (…保险的宗教教职人员286名), with the work before a bare head (新接入单位), and the object of an activity the run
+    ends with (对…单位开展检查 -> 单位检查)."""
+    run = re.sub(r"^[个台套辆处座所条名人户家次项件场期批]?[和并、]", "", run)  # 个和移动监测车3辆: the last count's
+    cuts = [m.span() for m in _OBJECT_CUT.finditer(run) if len(m.group(0)) > 1]
+    if cuts and cuts[-1][1] == len(run):  # 开展宫颈癌筛查8000人, 开展检查850家次: the activity itself
+        noun = run[cuts[-2][1] if len(cuts) > 1 else 0:]
+        if noun in _WORK_VERBS and len(cuts) > 1:
+            # an activity alone: the phrase before its light verb says of what (出版物经营单位 + 检查)
+            phrase = _last_phrase(run[:cuts[-2][0]])
+            noun = phrase + noun if len(phrase) >= 2 else noun
+    else:
+        start = cuts[-1][1] if cuts else 0
+        noun = _last_phrase(run[start:])
+        words = _pos(noun)
+        if cuts and run[cuts[-1][0]:start] in _LIGHT_VERBS and len(words) == 1 and words[0][1] in ("v", "vn"):
+            # 对…出版物经营单位开展检查850家次: an activity alone, of the phrase before its light verb
+            phrase = "".join(w for w, _ in _pos(_last_phrase(run[:cuts[-1][0]]))[-3:])
+            noun = phrase + noun if len(phrase) >= 2 else noun
+        if noun in _BARE_HEADS and cuts and cuts[-1][1] == len(run) - len(noun) \
+                and run[cuts[-1][0]:cuts[-1][1]] not in ("涉及", "覆盖", "服务", "保障"):
+            noun = run[cuts[-1][0]:]  # 接入单位
+    noun = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", noun))
+    words = _pos(noun)
+    if len(words) > 1 and words[0][1] in ("m", "t", "q") and len(words[0][0]) == 1:  # 年接听来电: not the object
+        noun = noun[1:]
+    return noun
+
+
+def _last_phrase(text: str) -> str:
+    """The text after its last 的 or 等 (what qualifies the object), when that leaves two characters or more."""
+    last = re.split(r"[的等]", text)[-1]  # 和/及 join two things the count covers (纠纷及咨询), 的/等 end a qualifier
+    last = last.lstrip("和及并与、")
+    return last if len(last) >= 2 else text
 
 
 def cn_number(text: str) -> float | None:
@@ -65,21 +131,25 @@ class Quantity:
     after: str
     lead: str = ""  # the longer runs of characters before and after the number, for the object noun
     tail: str = ""
+    follows_count: bool = False  # the run before starts right after another number: 32所农村义务教育学校约1.1万名
 
     @property
     def object(self) -> str:
-        """What the quantity counts: 1.1万名在校学生提供… -> 在校学生; 配备灭火器480具 -> 灭火器."""
-        after = _TRAIL_WORDS.sub("", _OBJECT_CUT.split(self.tail or self.after)[0])
-        if len(after) >= 2:
-            return after
+        """What the quantity counts: 1.1万名在校学生提供… -> 在校学生; 配备灭火器480具 -> 灭火器; 公共充电桩约1,000个按
+        功率给予补贴 -> 公共充电桩; 对出版物经营单位开展检查850家次 -> 出版物经营单位检查; 进站博士后12名 -> 进站博士后."""
+        tail = self.tail or self.after
         run = self.lead or self.before
-        cuts = [m.span() for m in _OBJECT_CUT.finditer(run) if len(m.group(0)) > 1]
-        if cuts and cuts[-1][1] == len(run):  # 开展宫颈癌筛查8000人: the activity itself
-            noun = run[cuts[-2][1] if len(cuts) > 1 else 0:]
-        else:
-            noun = run[cuts[-1][1]:] if cuts else run
-        noun = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", noun))
-        return noun if len(noun) >= 2 else ""
+        if self.follows_count:  # the previous count's unit and object, not this count's
+            run = re.sub("^万?(?:" + "|".join(map(re.escape, _UNITS)) + ")", "", run)
+        before = _noun_before(_TRAIL_WORDS.sub("", run))
+        after = _TRAIL_WORDS.sub("", _OBJECT_CUT.split(tail)[0])
+        says_what_is_done = tail.startswith(_NOT_OBJECT_AFTER) or (len(after) <= 2 and after == tail
+                                                                   and _pos(after)[:1] and _pos(after)[0][1] == "v")
+        people_first = _counts_people(self.unit) and len(before) >= 2 and not _PLACE.search(before) \
+            and not self.follows_count
+        if len(after) >= 2 and not says_what_is_done and not people_first:
+            return after
+        return before if len(before) >= 2 else ""
 
     @property
     def names_measure(self) -> bool:
@@ -125,7 +195,9 @@ def extract_quantities(text: str) -> list[Quantity]:
         after_m = _CJK.match(text[end:end + 16])
         lead = runs[-1][-16:] if before else ""
         after = after_m.group(0) if after_m else ""
-        out.append(Quantity(number, m.group("unit"), m.group(0), before, after[:6], lead, after))
+        run_start = start - len(lead)
+        follows = bool(lead) and len(lead) == len(runs[-1]) and run_start > 0 and text[run_start - 1].isdigit()
+        out.append(Quantity(number, m.group("unit"), m.group(0), before, after[:6], lead, after, follows))
     return out
 
 

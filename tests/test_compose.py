@@ -107,7 +107,34 @@ def test_a_quoted_object_in_the_name_is_the_object_and_qualifiers_of_a_number_ar
     assert object_phrase(Brief(name="基层“侨胞之家”建设补助", purpose="新建侨胞之家12个")) == "侨胞之家"
     assert object_phrase(Brief(name="出版物市场“扫黄打非”专项整治", purpose="")) == "扫黄打非"
     objects = [q.object for q in extract_quantities("为32所学校约1.1万名在校学生提供午餐，新接入单位约210家")]
-    assert "学校" in objects and "单位" in objects and not any(o.endswith("约") for o in objects), objects
+    assert "学校" in objects and "接入单位" in objects and not any(o.endswith("约") for o in objects), objects
+
+
+@pytest.mark.parametrize("text, raw, counted, not_counted", [
+    # the count follows what it counts, and what follows the count says how it is given or to whom
+    ("对验收合格的新能源公交站台约300个按面积给予一次性补助", "300个", "新能源公交站台", "面积"),
+    ("为参加城乡居民医疗保险的村级计生专干126名按规定给予个人缴费补助", "126名", "村级计生专干", "保险"),
+    ("招募乡村振兴协理员60名赴村任职两年", "60名", "乡村振兴协理员", "赴村"),
+    ("保障固定水质自动站5个和移动监测船2艘运行", "2艘", "移动监测船", "运行"),
+    # a count of people after a place says where, and the people follow
+    ("按标准为全县2.4万名城乡低保对象发放取暖补贴", "2.4万名", "城乡低保对象", "全县"),
+    # an activity counted: of what the phrase before its light verb says
+    ("对辖区加油站和危化品经营单位开展检查320家次", "320家次", "危化品经营单位检查", "开展"),
+    ("年受理群众来电约9,000件", "9,000件", "受理群众来电", "约"),
+    ("河道巡查不少于120次", "120次", "河道巡查", "不少于"),
+    # a bare head keeps the work it names; a qualifier before 的 is not part of the object
+    ("新签约单位约85家", "85家", "签约单位", "单位约"),
+    ("采购符合国家标准的多功能护理床400张", "400张", "多功能护理床", "国家标准"),
+    # the count before what it counts
+    ("为1.2万名在校学生提供课后服务", "1.2万名", "在校学生", "课后"),
+    ("为全区45所幼儿园约9,800名在园幼儿购买意外伤害保险", "9,800名", "在园幼儿", "幼儿园"),  # not the last count's
+    ("6部电梯进行整体更换", "6部", "电梯", "更换"),
+])
+def test_a_stated_count_is_named_after_what_it_counts(text, raw, counted, not_counted):
+    from assistant.brief import extract_quantities
+
+    found = {q.raw: q.object for q in extract_quantities(text)}
+    assert counted in found.get(raw, "") and not_counted not in found[raw], found
 
 
 def test_a_work_without_a_physical_object_is_not_measured_as_upkeep(exemplar_drafter):
