@@ -8,7 +8,8 @@ from importlib import resources
 import pytest
 
 from assistant.brief import Brief
-from assistant.drafters.compose import archetypes, choose_archetype, object_phrase
+from assistant.drafters.compose import archetypes, choose_archetype, compose, object_phrase
+from assistant.drafters.slots import SlotFiller
 from eval.cases import NOVEL, load_cases
 from eval.harness import run_case
 from eval.scorers import foreign_rows_of, score_all
@@ -34,6 +35,11 @@ def test_the_archetype_follows_what_the_money_does(name, archetype):
                                       ("国际友好城市交流合作经费", "国际友好城市"), ("近零碳排放社区试点建设", "近零碳排放社区")])
 def test_the_object_is_the_brief_own(name, obj):
     assert object_phrase(Brief(name=name)) == obj
+
+
+def test_of_two_objects_as_long_the_name_ends_with_the_one_the_money_is_for():
+    assert "公交线路" in object_phrase(Brief(name="县城公交新辟及优化公交线路补贴"))  # not 县城公交新辟
+    assert object_phrase(Brief(name="省级文化产业资金扶持小微文化企业")) == "小微文化企业"
 
 
 def test_archetypes_are_written_each_for_its_work_not_one_template():
@@ -88,6 +94,35 @@ def test_novel_briefs_rows_name_their_own_objects(novel_runs):
     own = sum(s["own_objects"] for s in scores) / len(scores)
     assert composed >= 0.8, composed
     assert own >= 0.7, own
+
+
+def _composed(name: str, purpose: str) -> list:
+    brief = Brief(name=name, purpose=purpose, budget="80万元", year=2026)
+    return compose(brief, None, SlotFiller(brief)).rows
+
+
+def test_a_composed_subsidy_names_the_recipient_and_the_money():
+    """扶持资金 paid to 文艺团队: rows are about the fund paid to them, not "享受业余文艺团队的对象" or a 团队's 发放标准."""
+    rows = _composed("乡村业余文艺团队扶持资金", "扶持乡村业余文艺团队25个，开展送戏下乡演出")
+    assert rows and all("文艺团队扶持资金" in r.name for r in rows), [r.name for r in rows]
+    count = next(r for r in rows if r.level2 == "数量指标")
+    assert count.value == "=25个" and "享受" not in count.name
+    unnamed = _composed("困难群众临时救助", "对遭遇突发困难的家庭给予临时救助，预计救助200户")
+    assert all("救助" in r.name for r in unnamed)
+
+
+def test_a_stated_count_of_something_else_names_the_main_count_row():
+    """年接听来电18,000人次 for a 热线 counts calls: not "运行维护的热线数量 =18000人次"."""
+    rows = _composed("政务服务便民热线运行", "运行政务服务便民热线，全年接听群众来电约18,000人次")
+    count = next(r for r in rows if "18000" in r.value)
+    assert "来电" in count.name and "热线数量" not in count.name, count.name
+    # a count of where the work is done, or one followed by a list of kinds, does not name the row
+    rows = _composed("智能垃圾分类回收箱运行维护", "在20个社区的智能垃圾分类回收箱开展日常运维和清运")
+    count = next(r for r in rows if r.value == "=20个")
+    assert "回收箱" in count.name, count.name
+    rows = _composed("地质灾害隐患点工程治理", "对12处一级、二级滑坡隐患点实施工程治理")
+    count = next(r for r in rows if r.value == "=12处")
+    assert "一级" not in count.name and "隐患点" in count.name, count.name
 
 
 def test_the_model_is_grounded_the_same_way(default_store):

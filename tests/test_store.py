@@ -141,4 +141,10 @@ def test_the_shipped_e5_vectors_cover_the_library_and_match_the_model():
     assert not missing, f"{len(missing)} library documents have no shipped vector; run python3 -m retrieval.store"
     sample = texts[::max(1, len(texts) // 3)][:3]
     fresh = E5Embedder().compute(sample)
-    assert np.allclose(fresh, np.vstack([shipped[_key(t)] for t in sample]), atol=1e-5)
+    stored = np.vstack([shipped[_key(t)] for t in sample])
+    # the same model on another CPU (AVX-512 vs AVX2 kernels) differs by ~1e-3 per component (measured on AMD EPYC:
+    # max 0.0011, cosine 0.99997); another model, or vectors of other texts, are far below these bounds
+    assert np.abs(fresh - stored).max() < 5e-3
+    assert ((fresh * stored).sum(axis=1) > 0.9995).all()
+    others = stored[[1, 2, 0]]
+    assert ((fresh * others).sum(axis=1) < 0.99).all()

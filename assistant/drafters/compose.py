@@ -11,24 +11,29 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from assistant.brief import Brief
+from assistant.brief import _MEASURE_ENDS, Brief, Quantity
 from assistant.drafters.fit import _FUND_SUFFIX, GENERIC, _found, _tokens, library_texts
-from assistant.drafters.slots import SlotFiller
+from assistant.drafters.slots import SLOT_RE, SlotFiller
 from assistant.lexicon import cjk_bigrams, jaccard
 from assistant.models import Indicator
-from assistant.taxonomy import convert_level2, level1_for
+from assistant.taxonomy import QUANTITY, convert_level2, level1_for
+from assistant.values import number_text
 
 MAX_RETRIEVED_PER_LEVEL2 = 1
 _COUNT_UNITS = ("座", "个", "处", "所", "台", "部", "套", "辆", "条", "盏", "间", "家", "人", "户", "名", "批次", "场",
                 "期", "件", "项", "只", "头", "块", "站", "栋", "批", "次", "人次", "户次", "家次")
 _PERSON_UNITS = {"名": "人"}
 # one-character words that end an object's name (增强站, 文化馆)
-_HEAD_NOUNS = set("站馆院所室厂场库点桥厕楼房亭园台塔网线港码仓")
+_HEAD_NOUNS = set("站馆院所室厂场库点桥厕楼房亭园台塔网线港码仓箱柜井灯桩牌车船")
 # generic, but the head of an object (友好城市, 排放社区)
 _HEAD_WORDS = {"设施", "设备", "系统", "平台", "场所", "站点", "中心", "网点", "城市", "机构", "社区", "单位"}
 # what is done to the object, not the object, when it ends the phrase (特色村寨保护 -> 特色村寨)
 _TRAILING_ACTS = ("保护", "发展", "治理", "防范", "利用", "运用", "社会化")
 # tokens of an indicator name that say how it is measured, not what it measures
+_UNIT_NOUN = {"公里": "里程", "米": "长度", "亩": "面积", "平方米": "面积", "公顷": "面积", "人次": "人次", "人": "人数",
+              "名": "人数", "户": "户数", "场": "场次", "次": "次数", "批次": "批次", "期": "期数", "吨": "数量",
+              "家次": "家次", "户次": "户次", "场次": "场次"}
+_VERBS = re.compile(r"^(新建|建设|完成|实施|开展|组织|举办|养护|维修|更换|购置|采购|配备|改造|新增|保障|覆盖|培训|抽检|资助|发放|为|对|在|共|约|全年|年度)+")
 _MEASURE = re.compile(r"(率|度|数|量|次数|时间|时限|时长|成本|单价|标准|金额|费|价|额|期|天数|年限|事故|人次|场次|批次)$")
 
 
@@ -99,9 +104,10 @@ def object_phrase(brief: Brief) -> str:
                 current, pending = [], []
         if current:
             runs.append("".join(current))
-        runs = [_strip_acts(r) for r in runs]
         if runs:
-            return max(runs, key=len)
+            # the longest run, a whole one before one cut short by a trailing act (秸秆, not 综合 of 综合利用);
+            # head-final: of two as long, the later one (机场新开及加密航线 -> 加密航线)
+            return max(reversed([(_strip_acts(r), r) for r in runs]), key=lambda p: (len(p[0]), p[0] == p[1]))[0]
     return brief.name
 
 
@@ -131,6 +137,19 @@ def _unit(brief: Brief, archetype: dict) -> str:
     return archetype["default_unit"]
 
 
+def quantity_row(q: Quantity, brief: Brief, layout: str) -> Indicator:
+    """A 数量指标 for a stated quantity, named after what it counts (6部电梯 -> 电梯数量, 1.1万名在校学生 -> 在校学生人数)."""
+    unit = q.base[1]
+    noun = q.object or _VERBS.sub("", brief.name)
+    if noun in _MEASURE_ENDS:  # 面积12万亩 says the measure, the name says of what (托管 + 面积)
+        noun = object_phrase(brief) + noun
+    name = noun if q.names_measure else f"{noun}{_UNIT_NOUN.get(unit, '数量')}"
+    return Indicator(level1=level1_for(QUANTITY, layout) or "产出指标", level2=QUANTITY, name=name,
+                     description=f"按项目实施方案完成的{name}，以验收资料和工作台账为准",
+                     value=f"={q.raw}" if q.raw[:1].isdigit() else f"={number_text(q.number)}{q.unit}",  # 两项 -> =2项
+                     basis=f"计划标准：{brief.name}实施方案及年度工作计划")
+
+
 def _act(brief: Brief) -> str:
     for verb in ("改造", "修缮", "加固", "整治", "新建", "建设"):
         if verb in brief.name or verb in brief.purpose:
@@ -138,20 +157,72 @@ def _act(brief: Brief) -> str:
     return "建设改造"
 
 
+def _fund(brief: Brief, obj: str) -> str:
+    """What a subsidy is called in the name (扶持资金, 运营补贴 -> 补贴), so rows can say whose it is and what it is:
+    农村专业技术协会扶持资金 is paid to the 协会, 高龄津贴 to the elderly. Empty when the object already says it."""
+    subsidy = next(a for a in archetypes() if a["id"] == "subsidy")["triggers"]
+    if obj.endswith(tuple(subsidy)):
+        return ""
+    ends = [(brief.name.rfind(t) + len(t), len(t), t) for t in subsidy if t in brief.name]
+    if not ends:
+        return "补助资金"
+    end, _, word = max(ends)
+    return word + "资金" if brief.name[end:end + 2] == "资金" else word
+
+
+def _own_count_object(brief: Brief, obj: str) -> str:
+    """The object, widened to a stated count's fuller wording in the name: 扶持茶叶等农村专业技术协会12个 names the
+    农村专业技术协会 that the name's 技术协会 is short for."""
+    for q in brief.quantities():
+        noun = _VERBS.sub("", q.object)
+        if obj in noun and noun != obj and noun in brief.name and len(noun) <= 12:
+            return noun
+    return obj
+
+
 def archetype_rows(brief: Brief, archetype: dict, obj: str, filler: SlotFiller) -> list[Indicator]:
-    """The archetype's rows in the brief's layout, naming the brief's object, with the slots the brief fills."""
-    unit, act = _unit(brief, archetype), _act(brief)
+    """The archetype's rows in the brief's layout, naming the brief's object, with the slots the brief fills. The
+    main count row takes a stated count; when that count is of something other than the object (年接听来电4,000人次
+    for a 热线), the row is named after what the count counts, not the archetype's 热线数量."""
+    unit, act, fund = _unit(brief, archetype), _act(brief), _fund(brief, obj)
     out = []
     for row in archetype["rows"]:
         level2 = convert_level2(row["level2"], brief.layout)
         if level2 is None:
             continue
-        text = {k: row[k].replace("建设改造", act).replace("{OBJ}", obj).replace("{PROJECT}", brief.name)
-                .replace("{UNIT}", unit) for k in ("name", "description", "value", "basis")}
-        out.append(Indicator(level1=level1_for(level2, brief.layout) or "", level2=level2, name=text["name"],
-                             description=filler.fill(text["description"]), value=filler.fill(text["value"]),
-                             basis=filler.fill(text["basis"])))
+        text = {k: row[k].replace("建设改造", act).replace("{OBJ}", obj).replace("{FUND}", fund)
+                .replace("{PROJECT}", brief.name).replace("{UNIT}", unit) for k in ("name", "description", "value", "basis")}
+        ind = Indicator(level1=level1_for(level2, brief.layout) or "", level2=level2, name=text["name"],
+                        description=filler.fill(text["description"]), value=filler.fill(text["value"]),
+                        basis=filler.fill(text["basis"]))
+        q = _bound_count(text["value"], filler) if level2 == QUANTITY else None
+        if q is not None and _VERBS.sub("", q.object) and not cjk_bigrams(q.object) & cjk_bigrams(obj) \
+                and not _scope_count(brief, q):
+            # the count is of something else than the object: its own row, with the value as filled
+            ind = quantity_row(q, brief, brief.layout).model_copy(update={"value": ind.value})
+        out.append(ind)
     return out
+
+
+def _scope_count(brief: Brief, q: Quantity) -> bool:
+    """True when the count says where or over what the work is done, not what it produces: 在30个网点投放, 分发至
+    16个市县, 归集43个部门的公共数据. Such a count does not name the main count row."""
+    text = f"{brief.name}，{brief.purpose}"
+    at = text.find(q.raw)
+    if at < 0:
+        return False
+    before, after = text[max(0, at - 3):at], text[at + len(q.raw):]
+    after = after[len(q.object):] if after.startswith(q.object) else after
+    # 8座四类、五类危桥: the words after the count are a list of kinds, its object comes after them
+    return bool(re.search(r"(在|至|向|于|覆盖|涉及)(全|约|共)?$", before)) or after.startswith(("的", "、", "和", "及"))
+
+
+def _bound_count(template: str, filler: SlotFiller) -> Quantity | None:
+    """The stated quantity the filler gave to the template's count slot, if any."""
+    for m in SLOT_RE.finditer(template):
+        if m.group("kind") == "N" and m.group("label") in filler.bound:
+            return filler.bound[m.group("label")]
+    return None
 
 
 @lru_cache(maxsize=4)
@@ -217,7 +288,7 @@ def retrieved_rows(brief: Brief, store, level2s: list[str], have: list[Indicator
 def compose(brief: Brief, store, filler: SlotFiller) -> Composition:
     """The composed table for a brief no library type fits."""
     archetype = choose_archetype(brief)
-    obj = object_phrase(brief)
+    obj = _own_count_object(brief, object_phrase(brief))
     rows = archetype_rows(brief, archetype, obj, filler)
     level2s = list(dict.fromkeys(r.level2 for r in rows))
     extra = retrieved_rows(brief, store, level2s, rows, filler) if store is not None else []

@@ -12,24 +12,20 @@ import re
 import threading
 import time
 
-from assistant.brief import _MEASURE_ENDS, Brief, Quantity
+from assistant.brief import Brief, Quantity
 from assistant.draft import Draft, Source, Trace, register
 from assistant.drafters.slots import SlotFiller, same_unit
-from assistant.drafters.compose import compose, composition_note, object_phrase
+from assistant.drafters.compose import compose, composition_note, quantity_row
 from assistant.drafters.fit import fit, rank_by_fit
 from assistant.fact_hints import derive_unit_cost
 from assistant.lexicon import cjk_bigrams
 from assistant.models import Indicator, ProjectSheet
 from assistant.report import ProjectReport, check_project
 from assistant.settings import Settings
-from assistant.values import number_text
-from assistant.taxonomy import QUANTITY, level1_for
+from assistant.taxonomy import QUANTITY
 
 MAX_QUANTITY_ROWS = 4
 MAX_STATED_ROWS = 7  # count rows a brief's stated quantities may reach
-_UNIT_NOUN = {"公里": "里程", "米": "长度", "亩": "面积", "平方米": "面积", "公顷": "面积", "人次": "人次", "人": "人数",
-              "名": "人数", "户": "户数", "场": "场次", "次": "次数", "批次": "批次", "期": "期数", "吨": "数量"}
-_VERBS = re.compile(r"^(新建|建设|完成|实施|开展|组织|举办|养护|维修|更换|购置|采购|配备|改造|新增|保障|覆盖|培训|抽检|资助|发放|为|对|在|共|约|全年|年度)+")
 
 
 _STORE_LOCK = threading.Lock()
@@ -85,19 +81,6 @@ def _readable(value: str) -> str:
     if re.match(r"^\d{4}年", v):
         return f"为{v}"
     return {"≥": "不低于", "≤": "不高于", ">": "高于", "<": "低于"}.get(v[:1], "") + v[1:] if v[:1] in "≥≤<>" else v
-
-
-def _quantity_row(q: Quantity, brief: Brief, layout: str) -> Indicator:
-    """A 数量指标 for a stated quantity, named after what it counts (6部电梯 -> 电梯数量, 1.1万名在校学生 -> 在校学生人数)."""
-    unit = q.base[1]
-    noun = q.object or _VERBS.sub("", brief.name)
-    if noun in _MEASURE_ENDS:  # 面积12万亩 says the measure, the name says of what (托管 + 面积)
-        noun = object_phrase(brief) + noun
-    name = noun if q.names_measure else f"{noun}{_UNIT_NOUN.get(unit, '数量')}"
-    return Indicator(level1=level1_for(QUANTITY, layout) or "产出指标", level2=QUANTITY, name=name,
-                     description=f"按项目实施方案完成的{name}，以验收资料和工作台账为准",
-                     value=f"={q.raw}" if q.raw[:1].isdigit() else f"={number_text(q.number)}{q.unit}",  # 两项 -> =2项
-                     basis=f"计划标准：{brief.name}实施方案及年度工作计划")
 
 
 def _open_row_for(q: Quantity, rows: list[Indicator], open_rows: list[int], crowded: bool) -> int | None:
@@ -234,9 +217,9 @@ class ExemplarDrafter:
             open_rows = [i for i in count_rows if "{" in rows[i].value]
             target = _open_row_for(q, rows, open_rows, crowded=len(count_rows) > MAX_QUANTITY_ROWS)
             if target is not None:
-                rows[target] = _quantity_row(q, brief, brief.layout)
+                rows[target] = quantity_row(q, brief, brief.layout)
             elif len(count_rows) < MAX_STATED_ROWS:
-                rows.insert((count_rows[-1] + 1) if count_rows else 0, _quantity_row(q, brief, brief.layout))
+                rows.insert((count_rows[-1] + 1) if count_rows else 0, quantity_row(q, brief, brief.layout))
         rows = _without_contradicted(brief, rows)
         return _without_unasked_counts(brief, rows) if filler.quantities else rows
 
