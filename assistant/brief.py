@@ -16,11 +16,12 @@ MAX_TEXT = 4000
 # longest first, so 万平方米 wins over 平方米 and 人次 over 人
 _UNITS = sorted("""平方米 ㎡ 平米 亩 公顷 公里 千米 米 辆 台 套 部 个 所 座 处 条 场 场次 次 批次 批 期 班 人次 人 名 户 家 吨
 盏 株 只 头 艘 块 册 件 项 篇 份 学时 课时 间 张 宗 起 路 根 眼 口 栋 幢 棵 羽 网点 点位 台套 门 期次 场馆 画幅 页 卷 件次
-家次 户次 台件 台次 车次 架次 例 份次 立方米 方 千瓦 千瓦时 册次 单 宗次 亩次 个次 所次 具 顶 平方公里 字""".split(),
+家次 户次 台件 台次 车次 架次 例 份次 立方米 方 千瓦 千瓦时 册次 单 宗次 亩次 个次 所次 具 顶 平方公里 字 对 种 辆次 艘次
+人日""".split(),
                 key=len, reverse=True)
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(?P<num>\d+(?:[.,，]\d+)*|[一二两三四五六七八九十百]{1,4})"
-_QTY_RE = re.compile(_NUM + r"\s*(?P<unit>万?(?:" + "|".join(map(re.escape, _UNITS)) + r"))")
+_QTY_RE = re.compile(_NUM + r"\s*(?P<unit>[万亿]?(?:" + "|".join(map(re.escape, _UNITS)) + r"))")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 # work verbs and joining words that bound the object a quantity counts (6部电梯进行改造 -> 电梯)
 _WORK_VERBS = ("新建 建设 完成 实施 开展 组织 举办 养护 维修 更换 购置 采购 配备 配置 改造 新增 保障 覆盖 培训 抽检 资助 发放 "
@@ -48,7 +49,7 @@ _LIGHT_VERBS = ("开展", "进行", "组织", "实施", "完成")
 
 
 def _counts_people(unit: str) -> bool:
-    return unit.lstrip("万") in _PEOPLE_UNITS
+    return unit.lstrip("万亿") in _PEOPLE_UNITS
 
 
 @lru_cache(maxsize=4096)
@@ -141,7 +142,7 @@ class Quantity:
         tail = self.tail or self.after
         run = self.lead or self.before
         if self.follows_count:  # the previous count's unit and object, not this count's
-            run = re.sub("^万?(?:" + "|".join(map(re.escape, _UNITS)) + ")", "", run)
+            run = re.sub("^[万亿]?(?:" + "|".join(map(re.escape, _UNITS)) + ")", "", run)
         before = _noun_before(_TRAIL_WORDS.sub("", run))
         after = _TRAIL_WORDS.sub("", _OBJECT_CUT.split(tail)[0])
         says_what_is_done = tail.startswith(_NOT_OBJECT_AFTER) or (len(after) <= 2 and after == tail
@@ -159,9 +160,9 @@ class Quantity:
 
     @property
     def base(self) -> tuple[float, str]:
-        """Number and unit without a 万 prefix: 2万亩 -> (20000, 亩)."""
-        if self.unit.startswith("万") and len(self.unit) > 1:
-            return self.number * 10000, self.unit[1:]
+        """Number and unit without a 万 or 亿 prefix: 2万亩 -> (20000, 亩), 2亿条 -> (200000000, 条)."""
+        if self.unit[:1] in ("万", "亿") and len(self.unit) > 1:
+            return self.number * (10000 if self.unit[0] == "万" else 100_000_000), self.unit[1:]
         if self.unit in ("㎡", "平米"):
             return self.number, "平方米"
         if self.unit == "千米":
@@ -188,6 +189,8 @@ def extract_quantities(text: str) -> list[Quantity]:
             continue  # 一次性 is not a quantity
         if not m.group("num")[0].isdigit() and text[start - 2:start - 1] in _CN_DIGITS and start >= 2:
             continue  # a slogan's parallel numerals (一带一路, 一村一品, 三支一扶, 两学一做) count nothing
+        if m.group("unit") in ("对", "种") and (m.group("num") == "一" or tail[:1].isdigit() or tail[:1] in _CN_DIGITS):
+            continue  # 一对一帮扶, 1对1, 一种: a manner, not a count
         number = cn_number(m.group("num"))
         if number is None or number == 0:
             continue

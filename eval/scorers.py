@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -106,9 +107,12 @@ def quantity_use(case: Case, out: Outcome) -> float:
         return 1.0
     if out.sheet is None:
         return 0.0
-    counts = " ".join(i.value for i in out.sheet.indicators if i.level2 == "数量指标")
-    money = " ".join(i.value for i in out.sheet.indicators)  # a stated 标准 (元) belongs in a cost row
-    return sum(q in (money if q.endswith("元") else counts) for q in case.quantities) / len(case.quantities)
+    def plain(text: str) -> str:  # 3,500页 is 3500页
+        return re.sub(r"(?<=\d)[,，](?=\d{3})", "", text)
+
+    counts = plain(" ".join(i.value for i in out.sheet.indicators if i.level2 == "数量指标"))
+    money = plain(" ".join(i.value for i in out.sheet.indicators))  # a stated 标准 (元) belongs in a cost row
+    return sum(plain(q) in (money if q.endswith("元") else counts) for q in case.quantities) / len(case.quantities)
 
 
 def match_reference(case: Case, out: Outcome, threshold: float = 0.3) -> tuple[int, int, int]:

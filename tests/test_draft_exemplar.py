@@ -79,6 +79,12 @@ def test_no_draft_carries_another_types_words(seed_drafts, drafter):
     ("对辖区食品生产经营单位抽检食品3000批次", "3000批次"),
     ("更换机关办公楼6部老旧电梯", "6部"),
     ("为乡镇配备风力灭火机40台", "40台"),
+    # units counted as the user wrote them: pairs, kinds, 亿, 辆次 (not 辆), 名 (not 人)
+    ("全年为登记结婚新人办理集体颁证约1200对", "1200对"),
+    ("资助本地作者原创文学作品出版15种", "15种"),
+    ("整合归集政务数据约1.5亿条", "1.5亿条"),
+    ("对进城货车开展尾气抽测约30万辆次", "30万辆次"),
+    ("为在岗的乡村医生120名购买执业责任保险", "120名"),
 ])
 def test_stated_quantities_appear_in_quantity_indicators(drafter, purpose, expected):
     d = drafter.draft(Brief(name=purpose[:12], purpose=purpose, budget="500万元", year=2025))

@@ -22,7 +22,6 @@ from assistant.values import number_text
 MAX_RETRIEVED_PER_LEVEL2 = 1
 _COUNT_UNITS = ("座", "个", "处", "所", "台", "部", "套", "辆", "条", "盏", "间", "家", "人", "户", "名", "批次", "场",
                 "期", "件", "项", "只", "头", "块", "站", "栋", "批", "次", "人次", "户次", "家次")
-_PERSON_UNITS = {"名": "人"}
 # one-character words that end an object's name (增强站, 文化馆)
 _HEAD_NOUNS = set("站馆院所室厂场库点桥厕楼房亭园台塔网线港码仓箱柜井灯桩牌车船")
 # generic, but the head of an object (友好城市, 排放社区)
@@ -133,7 +132,7 @@ def _unit(brief: Brief, archetype: dict) -> str:
     for q in brief.quantities():
         unit = q.base[1]
         if unit in _COUNT_UNITS:
-            return _PERSON_UNITS.get(unit, unit)
+            return unit  # as the user wrote it: 286名 stays 名
     return archetype["default_unit"]
 
 

@@ -116,8 +116,8 @@ class SlotFiller:
     def quantity_text(self, q: Quantity, slot_unit: str) -> str:
         """The stated quantity in the slot's unit, keeping 万 as the user wrote it (2万亩)."""
         base_number, base_unit = q.base
-        if q.unit.startswith("万") and same_unit(slot_unit, base_unit):
-            return f"{_fmt(q.number)}万{slot_unit}"
+        if q.unit[:1] in ("万", "亿") and same_unit(slot_unit, base_unit):
+            return f"{_fmt(q.number)}{q.unit[0]}{slot_unit}"
         return f"{_fmt(base_number)}{slot_unit}"
 
     def fill(self, text: str) -> str:
@@ -140,7 +140,8 @@ class SlotFiller:
                 if q is not None:
                     base = _base_unit(unit) if unit else q.base[1]
                     rest = unit[len(base):] if unit.startswith(base) else ""
-                    return self.quantity_text(q, base) + rest
+                    # in the user's own unit when it counts the same: 286名 stays 名 in a slot written 人
+                    return self.quantity_text(q, q.base[1] if same_unit(q.base[1], base) else base) + rest
             if kind in ("X", "UNIT_COST") and "/" in unit and (stated := self._rate(unit)):
                 return stated
             if kind == "UNIT_COST" and self.brief.budget is not None and "/" in unit:
