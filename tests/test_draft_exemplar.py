@@ -161,3 +161,14 @@ def test_a_stated_count_goes_to_the_row_the_brief_describes_and_a_contradicted_b
                         budget=14400000), drafter="exemplar").sheet.indicators
     values = " ".join(r.value for r in canal)
     assert "3.2万亩" in values and "18公里" in values, values
+
+
+def test_a_stated_quantity_the_type_already_states_is_not_added_twice(drafter):
+    """每个书屋更新出版物不少于60种 is the type's own ≥60种 row: no second row repeating it."""
+    from retrieval.library import load_library
+
+    shelf = next(s for s in load_library() if any(r.value.endswith("60种") for r in s.indicators))
+    d = drafter.draft(Brief(name=f"2026年{shelf.name}", purpose=f"{shelf.purposes[0]}，每个书屋年更新出版物不少于60种",
+                            year=2026))
+    holding = [(r.name, r.value) for r in d.sheet.indicators if r.value.endswith("60种")]
+    assert d.sources[0].id == shelf.id and len(holding) == 1, holding

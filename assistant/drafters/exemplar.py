@@ -83,6 +83,13 @@ def _readable(value: str) -> str:
     return {"≥": "不低于", "≤": "不高于", ">": "高于", "<": "低于"}.get(v[:1], "") + v[1:] if v[:1] in "≥≤<>" else v
 
 
+def _holds(row: Indicator, q: Quantity) -> bool:
+    """The row's value already states the quantity: the same number in the same unit."""
+    pv = row.parsed_value
+    return pv.kind == "number" and pv.number is not None and same_unit(pv.unit or "", q.unit) \
+        and abs(pv.number - q.number) < 1e-9
+
+
 def _open_row_for(q: Quantity, rows: list[Indicator], open_rows: list[int], crowded: bool) -> int | None:
     """The unfilled 数量 row a stated quantity answers: same unit, most words shared with what it counts; when the
     table already has enough count rows, the unfilled row the brief says least about."""
@@ -213,6 +220,8 @@ class ExemplarDrafter:
         """Every quantity the user stated appears in the 数量指标 that measures it, never as a stray blank."""
         stated = [q for i, q in enumerate(filler.quantities) if i not in filler.used]
         for q in stated:
+            if any(_holds(r, q) for r in rows):  # 每个书屋补充不少于60种: the type's 品种数 ≥60种 already says it
+                continue
             count_rows = [i for i, r in enumerate(rows) if r.level2 == QUANTITY]
             open_rows = [i for i in count_rows if "{" in rows[i].value]
             target = _open_row_for(q, rows, open_rows, crowded=len(count_rows) > MAX_QUANTITY_ROWS)
