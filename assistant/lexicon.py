@@ -127,10 +127,14 @@ def is_count_name(name: str) -> bool:
                           "户数", "天数", "课时", "学时", "面积", "里程", "长度", "亩数", "吨数", "总量"))
 
 
+# one tuple for the life of the process: a tuple built per call got its own _ALTERNATIONS entry each time
+_MEASURABLE = RATE_SUFFIX + COUNT_WORDS + TIME_WORDS + COST_WORDS + SATISFACTION_WORDS + MEASURE_UNITS
+
+
 @lru_cache(maxsize=16384)
 def is_measurable_name(name: str) -> bool:
     """N01: the name says what is measured (a rate, a count, a time, a cost, a satisfaction…)."""
-    return _any(name, RATE_SUFFIX + COUNT_WORDS + TIME_WORDS + COST_WORDS + SATISFACTION_WORDS + MEASURE_UNITS)
+    return _any(name, _MEASURABLE)
 
 
 @lru_cache(maxsize=65536)

@@ -4,8 +4,8 @@ Starts `zhibiao ui` on a free loopback port in its own process, drafts N varied 
 (gradio_client, a few concurrent clients), then samples the server's RSS (from /proc) once a minute while idle.
 The server gives memory back after ZHIBIAO_UI_IDLE_TRIM seconds without requests (default 60; --trim-seconds).
 
-The baseline is the RSS after warm-up: a few drafts (lazy imports, the chroma store and the embedding loaded) and one
-idle trim. --debug-log FILE appends, at every idle trim, the server's object counts and gradio's bookkeeping sizes to FILE
+The baseline is the RSS after warm-up: one draft of every object with every unit (lazy imports, the chroma store, the
+embedding, the lexical indexes of both collections loaded, fitted and composed drafts alike) and one idle trim. --debug-log FILE appends, at every idle trim, the server's object counts and gradio's bookkeeping sizes to FILE
 (ui/memdebug.py); with --tracemalloc also its top allocations (slow; its RSS figures are not comparable).
 
     python3 scripts/ui_memory.py --drafts 3000 --clients 4 --idle-minutes 10
@@ -62,6 +62,15 @@ def brief(rng: random.Random, i: int) -> tuple:
     return name, purpose, f"{rng.randint(20, 5000)}万元", 2026, rng.choice(["2015", "2021"]), None, []
 
 
+def warmup_brief(i: int) -> tuple:
+    """The i-th warm-up brief: every object with every unit in turn, so that each code path the measured drafts take
+    (a fitting type, a composed table, the indicator search) has loaded what it loads once before the baseline."""
+    obj = OBJECTS[i % len(OBJECTS)]
+    unit, low, high = UNITS[(i // len(OBJECTS)) % len(UNITS)]
+    return (f"2026年预热{i}号{obj}项目", f"实施{obj}，完成{(low + high) // 2}{unit}，按期验收，服务对象满意度不低于90%",
+            "300万元", 2026, ["2015", "2021"][i % 2], None, [])
+
+
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 600) -> None:
     import urllib.request
 
@@ -82,7 +91,8 @@ def main() -> int:
     parser.add_argument("--drafts", type=int, default=3000, help="起草次数（默认 3000）")
     parser.add_argument("--clients", type=int, default=4, help="并发客户端数（默认 4）")
     parser.add_argument("--idle-minutes", type=float, default=10, help="起草后空闲测量的分钟数（默认 10）")
-    parser.add_argument("--warmup", type=int, default=40, help="预热起草次数（默认 40），之后等一次空闲回收再测基线")
+    parser.add_argument("--warmup", type=int, default=len(OBJECTS) * len(UNITS),
+                        help=f"预热起草次数（默认 {len(OBJECTS) * len(UNITS)}：每个对象配每种单位各一份），之后等一次空闲回收再测基线")
     parser.add_argument("--checks", type=int, default=0, help="另外上传并检查一个小文档的次数（默认 0）")
     parser.add_argument("--trim-seconds", type=float, default=None, help="服务空闲多少秒后回收内存（ZHIBIAO_UI_IDLE_TRIM）")
     parser.add_argument("--sample-seconds", type=float, default=60, help="空闲时的采样间隔秒数（默认 60）")
@@ -114,7 +124,7 @@ def main() -> int:
         rng = random.Random(args.seed)
         warm = Client(url, verbose=False)
         for i in range(args.warmup):
-            warm.predict(*brief(rng, -1 - i), api_name="/draft")
+            warm.predict(*warmup_brief(i), api_name="/draft")
         del warm
         time.sleep(trim + min(15, max(1, trim / 4)) + 5)  # one idle trim
         rows.append((f"预热 {args.warmup} 份并回收后（基线）", rss_mb(proc.pid), rss_parts(proc.pid)))

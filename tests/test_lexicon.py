@@ -46,3 +46,16 @@ def test_alternation_matcher_equals_any():
 def test_cjk_bigrams_stop_at_non_chinese():
     assert cjk_bigrams("本级安达，加油站ab相关") == {"本级", "级安", "安达", "加油", "油站", "相关"}
     assert cjk_bigrams("加油站", frozenset({"加油"})) == {"油站"}
+
+
+def test_a_word_list_gets_one_compiled_pattern_however_often_a_cache_is_emptied():
+    """The UI's idle trim empties the lru caches; the word lists their functions scan must not then pile up new
+    pattern entries (a tuple concatenated per call did, one entry per cache miss)."""
+    from assistant import lexicon
+
+    lexicon.is_measurable_name("道路养护里程")
+    before = len(lexicon._ALTERNATIONS)
+    for i in range(200):
+        lexicon.is_measurable_name.cache_clear()
+        assert lexicon.is_measurable_name(f"第{i}段道路养护里程")
+    assert len(lexicon._ALTERNATIONS) == before
