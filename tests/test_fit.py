@@ -90,3 +90,14 @@ def test_a_draft_name_whose_last_object_the_type_lacks_does_not_fit_on_its_modif
     f = fit(brief, "sports-venue-free-low-fee-opening")
     assert f.head == "指导员" and "指导员" in f.missing and not f.fits, f
     assert fit(Brief(name="2025年城区公共厕所提升改造"), "toilet-building-upgrade").fits
+
+
+def test_a_programme_the_name_quotes_must_be_the_types_own():
+    """“三支一扶”人员补贴 is that programme's subsidy: a type about other people's living allowances does not fit it,
+    however many words (人员, 生活, 补贴) they share; a type that names the programme does."""
+    brief = Brief(name="“春风行动”务工人员生活补贴", purpose="为务工人员发放生活补贴")
+    other = ("困难群众临时生活补贴 务工人员 生活补贴", "发放生活补贴人数", "")
+    own = ("春风行动 务工人员 生活补贴", "发放生活补贴人数", "")
+    assert "春风行动" in project_objects(brief)
+    assert not fit(brief, "x", text=other).fits
+    assert fit(brief, "y", text=own).fits

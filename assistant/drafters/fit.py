@@ -105,6 +105,9 @@ def project_objects(brief: Brief | str) -> dict[str, float]:
         weights[tok] = max(weights.get(tok, 0.0), 1.0)
     for tok in _tokens(name):
         weights[tok] = NAME_WEIGHT
+    # a term the name quotes (“三支一扶”人员补贴, “单一窗口”) names the programme itself, whatever jieba makes of it
+    for term in re.findall(r"[“\"‘「]([\u4e00-\u9fff]{2,12})[”\"’」]", name):
+        weights[term] = NAME_WEIGHT
     return weights
 
 
