@@ -111,6 +111,13 @@ def test_a_composed_subsidy_names_the_recipient_and_the_money():
     assert all("救助" in r.name for r in unnamed)
 
 
+def test_a_stated_standard_fills_the_composed_cost_row_as_the_user_wrote_it():
+    rows = _composed("科技成果转化奖补资金", "对本市企业转化实施的专利约300件给予奖补，每件奖补标准为1.5万元")
+    assert any(r.value == "=1.5万元/件" for r in rows), [(r.name, r.value) for r in rows]
+    rows = _composed("乡村非遗传承人传习补助", "对县级以上非遗代表性传承人约90名给予传习补助，每人每年补助标准为0.5万元")
+    assert any(r.value == "=0.5万元/名" for r in rows) and any(r.value == "=90名" for r in rows)
+
+
 def test_a_stated_count_of_something_else_names_the_main_count_row():
     """年接听来电18,000人次 for a 热线 counts calls: not "运行维护的热线数量 =18000人次"."""
     rows = _composed("政务服务便民热线运行", "运行政务服务便民热线，全年接听群众来电约18,000人次")

@@ -85,6 +85,8 @@ def test_no_draft_carries_another_types_words(seed_drafts, drafter):
     ("整合归集政务数据约1.5亿条", "1.5亿条"),
     ("对进城货车开展尾气抽测约30万辆次", "30万辆次"),
     ("为在岗的乡村医生120名购买执业责任保险", "120名"),
+    ("修复馆藏破损古籍约2,400叶", "2,400叶"),
+    ("在公共机构屋顶建设分布式光伏约3.5兆瓦", "3.5兆瓦"),
 ])
 def test_stated_quantities_appear_in_quantity_indicators(drafter, purpose, expected):
     d = drafter.draft(Brief(name=purpose[:12], purpose=purpose, budget="500万元", year=2025))

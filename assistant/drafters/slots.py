@@ -62,6 +62,8 @@ class SlotFiller:
             same_object = denominator.startswith(rate.per) or (rate.per in ("生", "人", "名") and denominator[:1] in "生人名")
             same_period = not rate.period or rate.period in denominator or "·" not in denominator
             if same_object and same_period:
+                if money == "元" and "万元" in rate.raw:  # 每件资助1.5万元 stays 1.5万元/件, as the user wrote it
+                    return f"{_fmt(rate.amount / 10000)}万{unit}"
                 value = rate.amount / (10000 if money == "万元" else 1)
                 return f"{_fmt(value)}{unit}"
         return None
