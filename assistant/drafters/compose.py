@@ -28,11 +28,13 @@ _HEAD_NOUNS = set("站馆院所室厂场库点桥厕楼房亭园台塔网线港�
 _HEAD_WORDS = {"设施", "设备", "系统", "平台", "场所", "站点", "中心", "网点", "城市", "机构", "社区", "单位"}
 # what is done to the object, not the object, when it ends the phrase (特色村寨保护 -> 特色村寨)
 _TRAILING_ACTS = ("保护", "发展", "治理", "防范", "利用", "运用", "社会化")
-# tokens of an indicator name that say how it is measured, not what it measures
+# what a stated count's row is called after its object, by unit (托管 + 面积, 参训 + 人次)
 _UNIT_NOUN = {"公里": "里程", "米": "长度", "亩": "面积", "平方米": "面积", "公顷": "面积", "人次": "人次", "人": "人数",
               "名": "人数", "户": "户数", "场": "场次", "次": "次数", "批次": "批次", "期": "期数", "吨": "数量",
               "家次": "家次", "户次": "户次", "场次": "场次"}
+# leading work verbs and fillers of a stated count's object (新建北斗基准站 -> 北斗基准站)
 _VERBS = re.compile(r"^(新建|建设|完成|实施|开展|组织|举办|养护|维修|更换|购置|采购|配备|改造|新增|保障|覆盖|培训|抽检|资助|发放|为|对|在|共|约|全年|年度)+")
+# tokens of an indicator name that say how it is measured, not what it measures
 _MEASURE = re.compile(r"(率|度|数|量|次数|时间|时限|时长|成本|单价|标准|金额|费|价|额|期|天数|年限|事故|人次|场次|批次)$")
 
 
