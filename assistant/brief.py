@@ -154,6 +154,15 @@ class Quantity:
         return before if len(before) >= 2 else ""
 
     @property
+    def op(self) -> str:
+        """The bound the user put on the number: 不少于600份 is ≥, 不超过3年 and 最高20万元 are ≤, else =."""
+        if re.search(r"(?:不少于|不低于|至少)约?$", self.before) or self.after.startswith("以上"):
+            return "≥"
+        if re.search(r"(?:不超过|不高于|最多|最高|至多)约?$", self.before) or self.after.startswith(("以内", "以下")):
+            return "≤"
+        return "="
+
+    @property
     def names_measure(self) -> bool:
         """True when the object already names a measure (改造建筑面积18万平方米 -> 建筑面积)."""
         return self.object.endswith(_MEASURE_ENDS)
@@ -213,6 +222,7 @@ class Rate:
     per: str
     period: str
     raw: str
+    op: str = "="  # 最高每人20万元 is a cap: ≤
 
 
 _PER = r"(?P<per>生|人|户|家|亩|名|辆|台|套|所|村|次|人次|平方米|公里|床|场|件|个|项|座|处|只|头)"
@@ -229,7 +239,8 @@ def extract_rates(text: str) -> list[Rate]:
     for pattern in _RATE_RES:
         for m in pattern.finditer(text or ""):
             amount = float(m.group("num")) * (10000 if m.group("unit") == "万元" else 1)
-            out.append(Rate(amount, m.group("per"), m.group("period") or "", m.group(0)))
+            cap = re.search(r"(?:最高|不超过|不高于|最多)$", text[max(0, m.start() - 3):m.start()])
+            out.append(Rate(amount, m.group("per"), m.group("period") or "", m.group(0), "≤" if cap else "="))
     return out
 
 

@@ -118,6 +118,17 @@ def test_a_stated_standard_fills_the_composed_cost_row_as_the_user_wrote_it():
     assert any(r.value == "=0.5万元/名" for r in rows) and any(r.value == "=90名" for r in rows)
 
 
+def test_the_users_bound_on_a_number_is_kept():
+    """不少于600份 is ≥600份, 最高每人20万元 is ≤20万元/名: the draft does not turn a floor or a cap into =."""
+    from assistant.brief import extract_quantities
+
+    assert [q.op for q in extract_quantities("样品采集不少于600份，巡查50次以上，接听来电约4,000人次")] == ["≥", "≥", "="]
+    rows = _composed("高层次人才安家补贴", "对引进人才约60名发放安家补贴，最高每人20万元")
+    assert any(r.value == "≤20万元/名" for r in rows) and any(r.value == "=60名" for r in rows)
+    rows = _composed("社区居家养老服务补贴", "为不少于300名失能老人购买上门照护服务并给予补贴")
+    assert any(r.value == "≥300名" for r in rows), [(r.name, r.value) for r in rows]
+
+
 def test_a_stated_count_of_something_else_names_the_main_count_row():
     """年接听来电18,000人次 for a 热线 counts calls: not "运行维护的热线数量 =18000人次"."""
     rows = _composed("政务服务便民热线运行", "运行政务服务便民热线，全年接听群众来电约18,000人次")

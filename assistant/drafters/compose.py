@@ -147,7 +147,7 @@ def quantity_row(q: Quantity, brief: Brief, layout: str) -> Indicator:
     name = noun if q.names_measure else f"{noun}{_UNIT_NOUN.get(unit, '数量')}"
     return Indicator(level1=level1_for(QUANTITY, layout) or "产出指标", level2=QUANTITY, name=name,
                      description=f"按项目实施方案完成的{name}，以验收资料和工作台账为准",
-                     value=f"={q.raw}" if q.raw[:1].isdigit() else f"={number_text(q.number)}{q.unit}",  # 两项 -> =2项
+                     value=f"{q.op}{q.raw}" if q.raw[:1].isdigit() else f"{q.op}{number_text(q.number)}{q.unit}",  # 两项 -> =2项
                      basis=f"计划标准：{brief.name}实施方案及年度工作计划")
 
 

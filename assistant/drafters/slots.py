@@ -53,7 +53,7 @@ class SlotFiller:
         self.quantities = self.quantities or self.brief.quantities()
         self.rates = self.rates or self.brief.rates()
 
-    def _rate(self, unit: str) -> str | None:
+    def _rate(self, unit: str, caps: list | None = None) -> str | None:
         """A stated standard for a money-per-unit slot: 每生每年2300元 fills {X:…}元/生·年 or {X:…}元/人·年."""
         money, _, denominator = unit.partition("/")
         if money not in ("元", "万元") or not denominator:
@@ -62,6 +62,8 @@ class SlotFiller:
             same_object = denominator.startswith(rate.per) or (rate.per in ("生", "人", "名") and denominator[:1] in "生人名")
             same_period = not rate.period or rate.period in denominator or "·" not in denominator
             if same_object and same_period:
+                if caps is not None:
+                    caps.append(rate.op)
                 if money == "元" and "万元" in rate.raw:  # 每件资助1.5万元 stays 1.5万元/件, as the user wrote it
                     return f"{_fmt(rate.amount / 10000)}万{unit}"
                 value = rate.amount / (10000 if money == "万元" else 1)
@@ -123,8 +125,11 @@ class SlotFiller:
         return f"{_fmt(base_number)}{slot_unit}"
 
     def fill(self, text: str) -> str:
-        """Replace every slot that the project can fill; leave the others visible."""
+        """Replace every slot that the project can fill; leave the others visible. A value "={N:…}" that a stated
+        quantity fills takes the user's bound (不少于600份 -> ≥600份)."""
         year = self.brief.year
+        filled: list[Quantity] = []
+        caps: list[str] = []
 
         def one(m: re.Match) -> str:
             kind, label, unit = m.group("kind"), m.group("label") or "", m.group("unit") or ""
@@ -140,11 +145,12 @@ class SlotFiller:
             if kind == "N":
                 q = self._find(unit, label)
                 if q is not None:
+                    filled.append(q)
                     base = _base_unit(unit) if unit else q.base[1]
                     rest = unit[len(base):] if unit.startswith(base) else ""
                     # in the user's own unit when it counts the same: 286名 stays 名 in a slot written 人
                     return self.quantity_text(q, q.base[1] if same_unit(q.base[1], base) else base) + rest
-            if kind in ("X", "UNIT_COST") and "/" in unit and (stated := self._rate(unit)):
+            if kind in ("X", "UNIT_COST") and "/" in unit and (stated := self._rate(unit, caps)):
                 return stated
             if kind == "UNIT_COST" and self.brief.budget is not None and "/" in unit:
                 money, denominator = unit.split("/", 1)
@@ -159,4 +165,9 @@ class SlotFiller:
                 return "{X:" + unit_cost_label(unit) + "}" + unit
             return m.group(0)
 
-        return SLOT_RE.sub(one, text)
+        out = SLOT_RE.sub(one, text)
+        if filled and text.startswith("={N") and filled[0].op != "=":
+            out = filled[0].op + out[1:]
+        elif caps and text.startswith(("={X", "={UNIT_COST")) and caps[0] != "=":
+            out = caps[0] + out[1:]
+        return out
