@@ -156,11 +156,7 @@ class Quantity:
     @property
     def op(self) -> str:
         """The bound the user put on the number: 不少于600份 is ≥, 不超过3年 and 最高20万元 are ≤, else =."""
-        if re.search(r"(?:不少于|不低于|至少)约?$", self.before) or self.after.startswith("以上"):
-            return "≥"
-        if re.search(r"(?:不超过|不高于|最多|最高|至多)约?$", self.before) or self.after.startswith(("以内", "以下")):
-            return "≤"
-        return "="
+        return stated_bound(self.before, self.after)
 
     @property
     def names_measure(self) -> bool:
@@ -214,6 +210,20 @@ def extract_quantities(text: str) -> list[Quantity]:
     return out
 
 
+_FLOOR_BEFORE = re.compile(r"(?:不少于|不低于|至少)约?$")
+_CAP_BEFORE = re.compile(r"(?:不超过|不高于|最多|最高|至多)约?$")
+
+
+def stated_bound(before: str, after: str = "") -> str:
+    """The operator the words around a stated number give it: ≥ after 不少于 or before 以上, ≤ after 不超过/最高 or
+    before 以内/以下, else =."""
+    if _FLOOR_BEFORE.search(before) or after.startswith("以上"):
+        return "≥"
+    if _CAP_BEFORE.search(before) or after.startswith(("以内", "以下")):
+        return "≤"
+    return "="
+
+
 @dataclass(frozen=True)
 class Rate:
     """A stated standard: '每生每年2300元' -> 2300 元 per 生 (per 年)."""
@@ -239,8 +249,8 @@ def extract_rates(text: str) -> list[Rate]:
     for pattern in _RATE_RES:
         for m in pattern.finditer(text or ""):
             amount = float(m.group("num")) * (10000 if m.group("unit") == "万元" else 1)
-            cap = re.search(r"(?:最高|不超过|不高于|最多)$", text[max(0, m.start() - 3):m.start()])
-            out.append(Rate(amount, m.group("per"), m.group("period") or "", m.group(0), "≤" if cap else "="))
+            op = stated_bound(text[max(0, m.start() - 4):m.start()], text[m.end():m.end() + 2])
+            out.append(Rate(amount, m.group("per"), m.group("period") or "", m.group(0), op))
     return out
 
 

@@ -5,7 +5,8 @@ Starts `zhibiao ui` on a free loopback port in its own process, drafts N varied 
 The server gives memory back after ZHIBIAO_UI_IDLE_TRIM seconds without requests (default 60; --trim-seconds).
 
 The baseline is the RSS after warm-up: one draft of every object with every unit (lazy imports, the chroma store, the
-embedding, the lexical indexes of both collections loaded, fitted and composed drafts alike) and one idle trim. --debug-log FILE appends, at every idle trim, the server's object counts and gradio's bookkeeping sizes to FILE
+embedding, the lexical indexes of both collections loaded, fitted and composed drafts alike) and one idle trim.
+--debug-log FILE appends, at every idle trim, the server's object counts and gradio's bookkeeping sizes to FILE
 (ui/memdebug.py); with --tracemalloc also its top allocations (slow; its RSS figures are not comparable).
 
     python3 scripts/ui_memory.py --drafts 3000 --clients 4 --idle-minutes 10

@@ -171,10 +171,10 @@ def _fund(brief: Brief, obj: str) -> str:
     return word + "资金" if brief.name[end:end + 2] == "资金" else word
 
 
-def _own_count_object(brief: Brief, obj: str) -> str:
+def _own_count_object(brief: Brief, obj: str, quantities: list[Quantity]) -> str:
     """The object, widened to a stated count's fuller wording in the name: 扶持茶叶等农村专业技术协会12个 names the
     农村专业技术协会 that the name's 技术协会 is short for."""
-    for q in brief.quantities():
+    for q in quantities:
         noun = _VERBS.sub("", q.object)
         if obj in noun and noun != obj and noun in brief.name and len(noun) <= 12:
             return noun
@@ -289,7 +289,7 @@ def retrieved_rows(brief: Brief, store, level2s: list[str], have: list[Indicator
 def compose(brief: Brief, store, filler: SlotFiller) -> Composition:
     """The composed table for a brief no library type fits."""
     archetype = choose_archetype(brief)
-    obj = _own_count_object(brief, object_phrase(brief))
+    obj = _own_count_object(brief, object_phrase(brief), filler.quantities)
     rows = archetype_rows(brief, archetype, obj, filler)
     level2s = list(dict.fromkeys(r.level2 for r in rows))
     extra = retrieved_rows(brief, store, level2s, rows, filler) if store is not None else []

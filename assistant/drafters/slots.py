@@ -53,7 +53,7 @@ class SlotFiller:
         self.quantities = self.quantities or self.brief.quantities()
         self.rates = self.rates or self.brief.rates()
 
-    def _rate(self, unit: str, caps: list | None = None) -> str | None:
+    def _rate(self, unit: str) -> Rate | None:
         """A stated standard for a money-per-unit slot: 每生每年2300元 fills {X:…}元/生·年 or {X:…}元/人·年."""
         money, _, denominator = unit.partition("/")
         if money not in ("元", "万元") or not denominator:
@@ -62,13 +62,16 @@ class SlotFiller:
             same_object = denominator.startswith(rate.per) or (rate.per in ("生", "人", "名") and denominator[:1] in "生人名")
             same_period = not rate.period or rate.period in denominator or "·" not in denominator
             if same_object and same_period:
-                if caps is not None:
-                    caps.append(rate.op)
-                if money == "元" and "万元" in rate.raw:  # 每件资助1.5万元 stays 1.5万元/件, as the user wrote it
-                    return f"{_fmt(rate.amount / 10000)}万{unit}"
-                value = rate.amount / (10000 if money == "万元" else 1)
-                return f"{_fmt(value)}{unit}"
+                return rate
         return None
+
+    @staticmethod
+    def rate_text(rate: Rate, unit: str) -> str:
+        """The stated standard in the slot's unit, keeping 万元 as the user wrote it (每件资助1.5万元 -> 1.5万元/件)."""
+        money = unit.partition("/")[0]
+        if money == "元" and "万元" in rate.raw:
+            return f"{_fmt(rate.amount / 10000)}万{unit}"
+        return f"{_fmt(rate.amount / (10000 if money == '万元' else 1))}{unit}"
 
     def _find(self, unit: str, label: str, reuse: bool = False) -> Quantity | None:
         if label and label in self.bound:
@@ -125,11 +128,14 @@ class SlotFiller:
         return f"{_fmt(base_number)}{slot_unit}"
 
     def fill(self, text: str) -> str:
-        """Replace every slot that the project can fill; leave the others visible. A value "={N:…}" that a stated
-        quantity fills takes the user's bound (不少于600份 -> ≥600份)."""
+        """Replace every slot that the project can fill; leave the others visible. A value "={…}" whose slot a stated
+        number fills takes the user's bound (不少于600份 -> ≥600份, 最高每人20万元 -> ≤20万元/人)."""
         year = self.brief.year
-        filled: list[Quantity] = []
-        caps: list[str] = []
+        lead: list[str] = []  # the bound of the stated number that fills a slot right after a leading "="
+
+        def bound(m: re.Match, stated: Quantity | Rate) -> None:
+            if m.start() == 1 and text.startswith("="):
+                lead.append(stated.op)
 
         def one(m: re.Match) -> str:
             kind, label, unit = m.group("kind"), m.group("label") or "", m.group("unit") or ""
@@ -145,13 +151,14 @@ class SlotFiller:
             if kind == "N":
                 q = self._find(unit, label)
                 if q is not None:
-                    filled.append(q)
+                    bound(m, q)
                     base = _base_unit(unit) if unit else q.base[1]
                     rest = unit[len(base):] if unit.startswith(base) else ""
                     # in the user's own unit when it counts the same: 286名 stays 名 in a slot written 人
                     return self.quantity_text(q, q.base[1] if same_unit(q.base[1], base) else base) + rest
-            if kind in ("X", "UNIT_COST") and "/" in unit and (stated := self._rate(unit, caps)):
-                return stated
+            if kind in ("X", "UNIT_COST") and "/" in unit and (rate := self._rate(unit)):
+                bound(m, rate)
+                return self.rate_text(rate, unit)
             if kind == "UNIT_COST" and self.brief.budget is not None and "/" in unit:
                 money, denominator = unit.split("/", 1)
                 q = self._find(denominator, "", reuse=True)
@@ -166,8 +173,4 @@ class SlotFiller:
             return m.group(0)
 
         out = SLOT_RE.sub(one, text)
-        if filled and text.startswith("={N") and filled[0].op != "=":
-            out = filled[0].op + out[1:]
-        elif caps and text.startswith(("={X", "={UNIT_COST")) and caps[0] != "=":
-            out = caps[0] + out[1:]
-        return out
+        return lead[0] + out[1:] if lead else out
