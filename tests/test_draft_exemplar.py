@@ -174,3 +174,14 @@ def test_a_stated_quantity_the_type_already_states_is_not_added_twice(drafter):
                             year=2026))
     holding = [(r.name, r.value) for r in d.sheet.indicators if r.value.endswith("60种")]
     assert d.sources[0].id == shelf.id and len(holding) == 1, holding
+
+
+def test_a_type_row_with_the_same_number_about_something_else_does_not_take_the_users_count(drafter):
+    """The type's 品种数 ≥60种 is about each 书屋's titles; the user's 推荐书目60种 counts something else and keeps a row."""
+    from retrieval.library import load_library
+
+    shelf = next(s for s in load_library() if any(r.value.endswith("60种") for r in s.indicators))
+    d = drafter.draft(Brief(name=f"2026年{shelf.name}", purpose=f"{shelf.purposes[0]}，并编印少儿阅读推荐书目60种",
+                            year=2026))
+    holding = [r.name for r in d.sheet.indicators if r.value.endswith("60种")]
+    assert d.sources[0].id == shelf.id and any("推荐书目" in n for n in holding), holding

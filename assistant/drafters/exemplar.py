@@ -84,10 +84,12 @@ def _readable(value: str) -> str:
 
 
 def _holds(row: Indicator, q: Quantity) -> bool:
-    """The row's value already states the quantity: the same number in the same unit."""
+    """The row already states the quantity: the same number in the same unit, about what the quantity counts (a
+    type's ≥2个 about something else does not take the user's 2个 away from its own row)."""
     pv = row.parsed_value
     return pv.kind == "number" and pv.number is not None and same_unit(pv.unit or "", q.unit) \
-        and abs(pv.number - q.number) < 1e-9
+        and abs(pv.number - q.number) < 1e-9 \
+        and bool((cjk_bigrams(row.name) - _MEASURE_GRAMS) & cjk_bigrams(q.object + q.context))
 
 
 def _open_row_for(q: Quantity, rows: list[Indicator], open_rows: list[int], crowded: bool) -> int | None:
