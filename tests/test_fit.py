@@ -16,6 +16,27 @@ def test_generic_words_are_not_objects():
     assert objects["公共厕所"] > objects["第三卫生间"], "the name's objects weigh more than the purpose's"
 
 
+def test_ordinals_rates_and_places_are_not_objects_but_a_third_party_is():
+    objects = project_objects(Brief(name="第三届乡村旅游文化节", purpose="区政府委托第三方按每生每天5元标准核算，运营补贴按月拨付"))
+    assert not {"第三届", "每生", "每天", "区政府", "运营补贴"} & set(objects), objects
+    assert "第三方" in objects and "旅游文化节" in objects
+    assert "基础设施" in project_objects("公共充电基础设施建设补贴"), "two generic nouns still name a thing"
+
+
+def test_another_name_of_the_same_object_is_found():
+    canteen = ("机关职工食堂运营", "就餐人次 食堂食品安全事故", "")
+    assert fit("机关饭堂运营经费", "x", text=canteen).fits
+    assert fit("机关伙房运营经费", "x", text=canteen).fits
+    assert not fit("机关车队运营经费", "x", text=canteen).fits, "a word outside the group is still missing"
+
+
+def test_a_three_character_word_is_found_by_its_head_only_when_its_last_character_names_a_kind():
+    archive = ("档案 档案整理 档案库房", "", "")
+    assert "档案馆" in fit("档案馆运行经费", "x", text=archive).matched
+    flood = ("山洪灾害 无线预警广播 监测站", "", "")
+    assert "无线电" in fit("无线电监测站网运行维护", "x", text=flood).missing
+
+
 def test_a_type_about_other_objects_does_not_fit_even_when_it_shares_words():
     epidemic = ("动物防疫 强制免疫 口蹄疫 运行 保障 服务", "养殖场户免疫密度 疫苗接种率", "对生猪开展强制免疫")
     shelter = ("流浪动物收容救助站 流浪犬猫", "收容救助流浪犬猫只数 绝育手术只数", "救助站日常运行")
@@ -42,11 +63,14 @@ def test_fit_is_calibrated_on_labelled_briefs(labelled):
     pr = precision_recall(pos, neg, FIT_THRESHOLD, 0.4)
     assert pr["fits_precision"] >= 0.85 and pr["fits_recall"] >= 0.8, pr
     assert pr["nofit_recall"] >= 0.75, pr
+    product = precision_recall(pos, neg, None)  # the rule the drafter uses (measured 0.961 / 0.920 / 0.925)
+    assert product["fits_precision"] >= 0.93 and product["fits_recall"] >= 0.89, product
+    assert product["nofit_recall"] >= 0.9, product
 
 
 def test_library_search_ranked_by_fit_puts_the_own_type_first(labelled):
     _, _, recall = labelled
-    assert recall["recall@1_fit"] >= 0.85, recall
+    assert recall["recall@1_fit"] >= 0.93, recall  # measured 0.958
     assert recall["recall@1_fit"] >= recall["recall@1_rrf"] - 0.02, recall
 
 

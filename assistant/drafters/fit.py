@@ -22,19 +22,21 @@ NAME_WEIGHT = 2.0
 NAME_THRESHOLD = 0.4
 # words that say what the money does, where or for whom in general, not which object: never an object
 GENERIC = frozenset("""
-项目 工作 经费 资金 费用 支出 专项 补助 补贴 奖补 奖励 专项资金 工作经费 业务费 运行费 运维费 维护费 保障金
+项目 工作 经费 资金 费用 支出 专项 补助 补贴 奖补 奖励 专项资金 工作经费 业务 业务费 运行费 运维费 维护费 保障金 支付
 建设 新建 改建 扩建 改造 提升 提质 更新 更新改造 升级 维修 维护 修缮 养护 运行 运营 运维 保障 管理 服务 购买 购置 采购
 配备 实施 开展 组织 推进 完成 落实 加强 提高 规范 支持 用于 及时 日常 定期 全面 综合 相关 基本 重点 一般 专业 标准
 安全 质量 能力 水平 体系 机制 制度 工程 设施 设备 系统 平台 场所 站点 中心 单位 部门 机构 人员 对象 群众 居民 市民
-城区 城市 城镇 城乡 农村 乡镇 乡村 街道 社区 全县 全区 全市 全省 县级 市级 区级 省级 本级 县 区 市 镇 乡 村 机关 政府
+城区 城市 城镇 城乡 农村 乡镇 乡村 街道 社区 全县 全区 全市 全省 县级 市级 区级 省级 本级 县 区 市 镇 乡 村 机关 政府 城关
 年度 全年 当年 本年 年 月 日 每年 每月 工作日 计划 方案 任务 目标 情况 要求 规定 工作量 数量 次数 人数
 惠民 民生 公共 公益 基础 示范 试点 创建 改革 发展 建立 健全 确保 保证 提供 办理 处理 处置 监督 检查 考核 评估
 以上 以下 涉及 进行 惠及 正常 有效 其他 各类 老旧 一体化 市场化 常态化 规范化 标准化 全额 足额 按时 按月 按期 达到
 中央财政 省级财政 财政 上级 本地 辖区 地方 所属 下属 直属 全体 所有 部分 主要 重要 各项 相关工作 二期 一期 三期
 """.split())
 _CJK = re.compile(r"^[\u4e00-\u9fff]{2,}$")
-# place and department names (城关镇, 开平区, 民政局) and counted amounts (万亩, 一台) are not objects
-_NOT_OBJECT = re.compile(r"^(.{1,3}[省市县区镇乡村]|.{1,4}[局委办厅部]|[一二两三四五六七八九十百千万几]+.?)$")
+# place and department names (城关镇, 开平区, 民政局, 县政府), counted amounts (万亩, 一台), ordinals (第三届) and
+# rates (每生, 每天) are not objects
+_NOT_OBJECT = re.compile(r"^(.{1,3}[省市县区镇乡村]|.{1,4}[局委办厅部]|.{0,2}政府|[一二两三四五六七八九十百千万几]+.?"
+                         r"|第[一二三四五六七八九十百\d]+[届期批次轮季]|每.)$")
 _FUND_SUFFIX = re.compile(r"(专项经费|工作经费|经费|资金|费用|服务费|补助费|费)$")
 
 
@@ -59,13 +61,19 @@ class Fit:
         return not self.missing or (self.score >= FIT_THRESHOLD and self.name_score >= NAME_THRESHOLD)
 
 
+def _act_pair(tok: str) -> bool:
+    """Two words that each say what is done, run together (运营补贴, 改造提升, 运行维护), say no object; 基础设施 and
+    建设项目 still say what kind of thing the money is for."""
+    return len(tok) == 4 and all(half in GENERIC and half in _actions() for half in (tok[:2], tok[2:]))
+
+
 def _tokens(text: str) -> list[str]:
     from retrieval.bm25 import _jieba
 
     out = []
     for tok in _jieba().lcut(text or "", HMM=True):
         tok = _FUND_SUFFIX.sub("", tok) if len(tok) > 2 else tok
-        if _CJK.match(tok) and tok not in GENERIC and not _NOT_OBJECT.match(tok):
+        if _CJK.match(tok) and tok not in GENERIC and not _NOT_OBJECT.match(tok) and not _act_pair(tok):
             out.append(tok)
     return out
 
@@ -118,13 +126,28 @@ def _rarity(word: str, key: int) -> float:
     return math.log((len(texts) + 1) / (df + 1)) + 0.1
 
 
+# a last character that makes a three-character word a kind of its first two (档案馆 is an 档案 place, 调查员 an
+# 调查 person, 信息化 an 信息 process); 无线电 is not a kind of 无线, so its head alone is not the word
+_CLASS_SUFFIX = frozenset("馆站室所院库局队厂场点园区港处科组会楼房舍车船机渠桥路员者户人家化性式型类品费证")
+
+
+@lru_cache(maxsize=1)
+def _same_objects() -> dict[str, tuple[str, ...]]:
+    """word -> the other names of the same object (data/domains.json "same_objects": 饭堂 and 伙房 are 食堂)."""
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files("assistant.data").joinpath("domains.json").read_text(encoding="utf-8"))
+    return {w: tuple(x for x in group if x != w) for group in data.get("same_objects", []) for w in group}
+
+
 def _found(word: str, text: str) -> bool:
-    """The word occurs in the text, or both halves of a four-character word, or the head of a three-character one
-    (档案馆 in 档案)."""
-    if word in text:
+    """The word, or another name of the same object, occurs in the text; or both halves of a four-character word, or
+    the head of a three-character one whose last character only says what kind of thing it is (档案馆 in 档案)."""
+    if word in text or any(w in text for w in _same_objects().get(word, ())):
         return True
     if len(word) == 3:
-        return word[:2] in text
+        return word[2] in _CLASS_SUFFIX and word[:2] in text
     return len(word) >= 4 and word[:2] in text and word[2:] in text
 
 
