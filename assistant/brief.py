@@ -235,16 +235,22 @@ class Rate:
     op: str = "="  # 最高每人20万元 is a cap: ≤
 
 
-_PER = r"(?P<per>生|人|户|家|亩|名|辆|台|套|所|村|次|人次|平方米|公里|床|场|件|个|项|座|处|只|头)"
+# what a standard is per: any counted unit a quantity may have (每盏, 每公里, 每批次), not money or time
+_PER_UNITS = sorted({u for u in _UNITS if u not in ("字", "页", "叶")} | {"生", "村", "床"}, key=len, reverse=True)
+_PER = r"(?P<per>" + "|".join(map(re.escape, _PER_UNITS)) + ")"
+# between the unit and the amount: a period (每人每月), and a short phrase that ends in what the money is, so
+# 每盏年维护费120元 and 每个行政村补助5万元 are standards, but 每村建成1个站点、投资50万元 is not
+_COST_WORDS = r"(?:补助|补贴|奖补|奖励|资助|扶持|救助|发放|标准|费用|费|单价|造价|经费|成本|资金|投入|投资|定额)"
 _RATE_RES = [
-    re.compile(r"每" + _PER + r"(?:每)?(?P<period>年|月|天|日|学期|次)?(?:补助|补贴|奖补|奖励|资助|扶持|救助|发放)?(?:标准)?(?:为|按)?"
+    re.compile(r"每" + _PER + r"(?:每)?(?P<period>年|月|天|日|学期|次)?"
+               r"(?:[\u4e00-\u9fff]{0,6}?" + _COST_WORDS + r")?(?:标准)?(?:为|按|约)?"
                r"(?P<num>\d+(?:\.\d+)?)(?P<unit>万元|元)"),
     re.compile(r"(?P<num>\d+(?:\.\d+)?)(?P<unit>万元|元)\s*/\s*" + _PER + r"(?:[·.]?(?P<period>年|月|天|日|学期))?"),
 ]
 
 
 def extract_rates(text: str) -> list[Rate]:
-    """Per-unit standards stated in free text (每生每天5元, 300元/亩, 每家10万元)."""
+    """Per-unit standards stated in free text (每生每天5元, 300元/亩, 每家10万元, 每盏年维护费120元)."""
     out = []
     for pattern in _RATE_RES:
         for m in pattern.finditer(text or ""):

@@ -141,6 +141,26 @@ def test_stated_standards_fill_cost_slots(drafter):
     assert "1.28万" in " ".join(i.value for i in d.sheet.indicators if i.level2 == "数量指标")
 
 
+def test_a_standard_stated_per_unit_with_words_between_fills_the_cost_row(drafter):
+    """每盏年维护费120元 is the user's standard: the row says 120元/盏, not the budget divided by the lamps."""
+    d = drafter.draft(Brief(name="城区路灯维护", purpose="对城区8600盏路灯开展巡检维修，每盏年维护费120元", budget="104万元",
+                            year=2025))
+    costs = [i.value for i in d.sheet.indicators if "成本" in i.level2]
+    assert any("120元/盏" in v for v in costs), costs
+    assert not any("121元/盏" in v for v in costs), "the stated standard, not a derived one"
+
+
+def test_a_stated_standard_that_exceeds_the_budget_stays_with_its_finding(drafter):
+    """The user's 每公里8000元 against a budget of 5000元: only the user can say which figure is wrong, so the row
+    stays and the conflict is reported instead of the row vanishing."""
+    d = drafter.draft(Brief(name="农村公路养护", purpose="对全县186公里县乡道开展日常养护，养护单价每公里8000元", budget="5000",
+                            year=2025))
+    rows = [i for i in d.sheet.indicators if "8000" in i.value]
+    assert rows and "成本" in rows[0].level2, [(i.name, i.value) for i in d.sheet.indicators]
+    assert any(f.rule == "V17" and f.severity == "error" for f in d.findings)
+    assert d.sub_scores.readiness == "需修改"
+
+
 def test_a_project_the_library_does_not_know_is_flagged(drafter, seed_drafts):
     # (储备粮 has its own type since the library grew; 北斗 base stations have none)
     d = drafter.draft(Brief(name="北斗卫星导航地基增强站建设", purpose="新建北斗地基增强基准站6座，接入省级卫星导航定位服务平台",
@@ -185,3 +205,20 @@ def test_a_type_row_with_the_same_number_about_something_else_does_not_take_the_
                             year=2026))
     holding = [r.name for r in d.sheet.indicators if r.value.endswith("60种")]
     assert d.sources[0].id == shelf.id and any("推荐书目" in n for n in holding), holding
+
+
+@pytest.mark.parametrize("text, amount, per, period", [
+    ("每盏年维护费120元", 120, "盏", "年"), ("每批次检验费800元", 800, "批次", ""), ("每个行政村补助5万元", 50000, "个", ""),
+    ("每人次培训补贴1500元", 1500, "人次", ""), ("每床每天30元", 30, "床", "天"), ("每生每天5元", 5, "生", "天"),
+])
+def test_a_standard_is_read_per_any_counted_unit(text, amount, per, period):
+    from assistant.brief import extract_rates
+
+    assert [(r.amount, r.per, r.period) for r in extract_rates(text)] == [(amount, per, period)]
+
+
+def test_an_amount_after_a_count_is_not_a_standard():
+    from assistant.brief import extract_rates
+
+    assert extract_rates("每村建成1个站点、投资50万元") == []
+    assert extract_rates("每年开展2次，共计30万元") == []

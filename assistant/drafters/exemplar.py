@@ -197,7 +197,7 @@ class ExemplarDrafter:
                              fund_use=brief.purpose, goals=[brief.goal or compose_goal(brief, rows)], indicators=rows)
         sheet, derived = derive_unit_cost(sheet)  # budget ÷ the stated quantity: a cap the user's figures answer
         notes += derived
-        report = self._checked_without_clashes(sheet)
+        report = self._checked_without_clashes(sheet, brief)
         if sources is None:
             sources = [Source(id=primary.id, name=primary.name, category=primary.category,
                               score=round(hits[0].score, 5), references=primary.sources,
@@ -235,16 +235,43 @@ class ExemplarDrafter:
         return _without_unasked_counts(brief, rows) if filler.quantities else rows
 
     @staticmethod
-    def _checked_without_clashes(sheet: ProjectSheet) -> ProjectReport:
+    def _checked_without_clashes(sheet: ProjectSheet, brief: Brief | None = None) -> ProjectReport:
         """The checked sheet; a filled row that clashes with this project (e.g. a unit cost above the budget) is
-        left out and the rest checked again."""
+        left out and the rest checked again. A row that carries a number the user stated stays, with its finding,
+        unless another row still says that number: the user's figures conflict, and only the user can say which
+        is wrong (每公里8000元 against a budget of 5000元)."""
         report = check_project(sheet)
         bad = {f.index for f in report.findings if f.severity == "error" and f.index is not None
                and f.rule in ("V17", "V10", "V06", "S06")}
+        if brief is not None and bad:
+            stated = _stated_numbers(brief)
+            rows = report.sheet.indicators
+            for i in sorted(bad):
+                mine = _numbers(rows[i].value) & stated
+                elsewhere = set().union(*(_numbers(r.value) for j, r in enumerate(rows) if j != i and j not in bad))
+                if mine - elsewhere:
+                    bad.discard(i)
         if not bad:
             return report
         return check_project(sheet.model_copy(update={
             "indicators": [r for i, r in enumerate(report.sheet.indicators) if i not in bad]}))
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers a text writes, without thousands separators or trailing zeros (3,500.0 -> 3500)."""
+    out = set()
+    for n in _NUMBER.findall((text or "").replace(",", "").replace("，", "")):
+        out.add(n.rstrip("0").rstrip(".") if "." in n else n)
+    return out
+
+
+def _stated_numbers(brief: Brief) -> set[str]:
+    """The numbers of the user's own quantities and standards (not the year)."""
+    text = " ".join(x for x in (brief.name, brief.purpose, brief.goal) if x)
+    return {n for n in _numbers(text) if not (len(n) == 4 and n.startswith("20"))}
 
 
 def _rows_json(rows: list[Indicator]) -> str:
