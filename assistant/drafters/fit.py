@@ -128,7 +128,7 @@ def _rarity(word: str, key: int) -> float:
 
 # a last character that makes a three-character word a kind of its first two (档案馆 is an 档案 place, 调查员 an
 # 调查 person, 信息化 an 信息 process); 无线电 is not a kind of 无线, so its head alone is not the word
-_CLASS_SUFFIX = frozenset("馆站室所院库局队厂场点园区港处科组会楼房舍车船机渠桥路员者户人家化性式型类品费证")
+_CLASS_SUFFIX = frozenset("馆站室所院库局队厂场点园区港处科组会楼房舍营地网车船机渠桥路员者户人家化性式型类品费证")
 
 
 @lru_cache(maxsize=1)
@@ -194,6 +194,9 @@ _KIN = {"works": "capital", "equipment": "capital", "operation": "upkeep", "serv
 _WEAK_ACTS = frozenset({"提升", "更新", "更换", "活动", "采购", "建设", "推广", "整治"})
 
 
+_CAPITAL_REPAIR = re.compile(r"维修改造|改造维修|维修加固|加固维修")
+
+
 @lru_cache(maxsize=4096)
 def _acts(name: str) -> dict[str, str]:
     """kind of work -> the trigger that says it, for every archetype trigger the name holds (改造补助: capital and
@@ -227,7 +230,8 @@ def _actions() -> frozenset[str]:
 def _clash(brief: Brief | str, set_id: str) -> str:
     """"补贴≠改造" when the project's name and the type's name both say what the money does and share no kind of
     work; "" otherwise."""
-    mine = _acts(brief if isinstance(brief, str) else brief.name)
+    # a project named 维修改造 is renovating (works, not upkeep); a type named so measures both
+    mine = _acts(_CAPITAL_REPAIR.sub("改造", brief if isinstance(brief, str) else brief.name))
     theirs = _acts(_type_name(set_id))
     if not mine or not theirs or set(mine) & set(theirs):
         return ""
