@@ -24,7 +24,9 @@ STATION = Brief(name="北斗卫星导航地基增强站建设", purpose="新建�
                                             ("出版物市场“扫黄打非”专项整治经费", "enforcement"),
                                             ("城区窨井盖隐患排查及更换整治", "works"),
                                             ("民族语言文字翻译及双语服务经费", "work"),
-                                            ("2026年海外华裔青少年“寻根之旅”夏令营", "event")])
+                                            ("2026年海外华裔青少年“寻根之旅”夏令营", "event"),
+                                            ("12355青少年心理健康服务热线运行", "enquiry"),
+                                            ("12348公共法律服务热线运营经费", "enquiry"), ("城区路灯运行维护", "operation")])
 def test_the_archetype_follows_what_the_money_does(name, archetype):
     assert choose_archetype(Brief(name=name))["id"] == archetype
 
@@ -216,3 +218,15 @@ def test_a_retrieved_row_must_speak_of_the_brief_not_only_share_a_word():
     brief = "出版物市场“扫黄打非”专项整治经费 对书店、印刷企业和校园周边出版物经营单位开展检查850家次"
     assert not own_objects_only("获奖补企业满意度", brief), "award-winning firms are another project's subject"
     assert own_objects_only("出版物经营单位检查覆盖率", brief)
+
+
+def test_a_hotline_that_is_run_is_measured_as_a_service_not_as_upkeep(exemplar_drafter):
+    """运行 of a 热线 is answering calls: 受理量, 按时办结, 回访满意度, the cost per call from the user's count."""
+    d = exemplar_drafter.draft(Brief(name="12355青少年心理健康服务热线运行", budget="35万元", year=2025,
+                                     purpose="提供心理咨询和法律援助热线服务，年接听来电约4,000人次，开展危机个案干预"))
+    names = [r.name for r in d.sheet.indicators]
+    assert d.sources[0].id == "archetype:enquiry", d.sources[0].id
+    assert not [n for n in names if "完好率" in n or "巡查维护" in n], names
+    assert any("办结" in n for n in names) and any("满意度" in n for n in names), names
+    values = [r.value for r in d.sheet.indicators]
+    assert "=4000人次" in values and any(v.endswith("元/人次") and "{" not in v for v in values), values

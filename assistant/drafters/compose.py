@@ -60,7 +60,7 @@ def archetypes() -> list[dict]:
 def money_acts() -> frozenset[str]:
     """The words that say what the money does (建设, 补贴, 培训): every archetype's triggers but the work one's, which
     name the work itself and belong to the object (温室气体排放清单, 服务热线)."""
-    return frozenset(t for a in archetypes() if a["id"] != "work" for t in a["triggers"])
+    return frozenset(t for a in archetypes() if not a.get("names_the_work") for t in a["triggers"])
 
 
 def choose_archetype(brief: Brief) -> dict:
@@ -68,7 +68,7 @@ def choose_archetype(brief: Brief) -> dict:
     count of triggers in the purpose; the work archetype when nothing says it."""
     def score(a: dict) -> tuple[int, int, int]:
         # the work archetype's triggers (咨询, 援助, 编制) name the work when the name says them, not in passing
-        in_rest = 0 if a["id"] == "work" else sum(t in f"{brief.purpose} {brief.goal}" for t in a["triggers"])
+        in_rest = 0 if a.get("names_the_work") else sum(t in f"{brief.purpose} {brief.goal}" for t in a["triggers"])
         # Chinese names are head-final: in 人才公寓运营补贴 the money is a 补贴, so the last trigger decides; of two
         # ending there the longer one (专项整治 is enforcement, 整治 alone works)
         ends = [(brief.name.rfind(t) + len(t), len(t)) for t in a["triggers"] if t in brief.name]
@@ -76,8 +76,18 @@ def choose_archetype(brief: Brief) -> dict:
         return (last, length, in_rest)
 
     best = max(archetypes(), key=score)
+    if best["id"] == "operation":  # 服务热线运行, 援助工作站运行: running a service is the service, not upkeep
+        run = max((brief.name.rfind(t) for t in _RUNNING if t in brief.name), default=-1)
+        for a in archetypes():
+            if a.get("names_the_work") and run >= 0 and any(
+                    0 <= run - (brief.name.rfind(t, 0, run) + len(t)) <= 3 for t in a["triggers"] if t in brief.name[:run]):
+                return a
     # nothing says what the money does: the work itself (任务量, 成果, 节点), not another archetype's objects
     return best if score(best) > (-1, 0, 0) else next(a for a in archetypes() if a["id"] == "work")
+
+
+# the operation triggers that say a thing is kept running, not repaired (运行 and 运营, unlike 维修 and 养护)
+_RUNNING = ("运行", "运营", "运转")
 
 
 def object_phrase(brief: Brief) -> str:

@@ -205,7 +205,7 @@ def _acts(name: str) -> dict[str, str]:
 
     out: dict[str, str] = {}
     for a in archetypes():
-        if a["id"] != "work":
+        if not a.get("names_the_work"):
             for t in a["triggers"]:
                 if t in name and t not in _WEAK_ACTS:
                     out.setdefault(_KIN.get(a["id"], a["id"]), t)
