@@ -230,3 +230,12 @@ def test_a_hotline_that_is_run_is_measured_as_a_service_not_as_upkeep(exemplar_d
     assert any("办结" in n for n in names) and any("满意度" in n for n in names), names
     values = [r.value for r in d.sheet.indicators]
     assert "=4000人次" in values and any(v.endswith("元/人次") and "{" not in v for v in values), values
+
+
+def test_a_retrieved_row_that_cites_its_own_type_is_that_projects_row():
+    from assistant.drafters.compose import _cites_its_own_type
+
+    row = "维修改造建筑面积 纳入本次维修改造范围的建筑面积 计划标准：办公用房维修改造方案批复"
+    assert _cites_its_own_type(row, "办公用房维修改造", "对15家公共机构实施照明、空调节能改造")
+    assert not _cites_its_own_type(row, "办公用房维修改造", "机关办公用房维修改造及节能改造")
+    assert not _cites_its_own_type("单位建筑面积改造造价 以竣工结算为准", "城镇老旧小区改造", "公共机构节能改造")

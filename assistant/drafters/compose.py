@@ -269,6 +269,13 @@ def own_objects_only(name: str, brief_text: str) -> bool:
     return not grams or len(grams & cjk_bigrams(brief_text)) >= 0.5 * len(grams)
 
 
+def _cites_its_own_type(row_text: str, set_name: str, brief_text: str) -> bool:
+    """A row whose 解释 or 依据 names the project type it comes from (“办公用房维修改造方案批复”) speaks of that
+    project, unless the brief names it too."""
+    name = re.sub(r"[（(].*?[）)]", "", set_name or "")
+    return len(name) >= 4 and name in row_text and name not in brief_text
+
+
 def retrieved_rows(brief: Brief, store, level2s: list[str], have: list[Indicator],
                    filler: SlotFiller) -> list[tuple[Indicator, str, str]]:
     """Single library indicators per 二级 whose objects are all the brief's own, with their set id and name."""
@@ -284,6 +291,8 @@ def retrieved_rows(brief: Brief, store, level2s: list[str], have: list[Indicator
             if taken >= MAX_RETRIEVED_PER_LEVEL2 or "{" in m.get("name", ""):
                 break
             if not own_objects_only(m.get("name", ""), brief_text) or foreign_words(row_text, brief_text):
+                continue
+            if _cites_its_own_type(row_text, m.get("set_name", ""), brief_text):
                 continue
             if any(jaccard(m.get("name", ""), n) > 0.5 for n in names):
                 continue
