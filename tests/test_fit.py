@@ -24,16 +24,16 @@ def test_ordinals_rates_and_places_are_not_objects_but_a_third_party_is():
 
 
 def test_another_name_of_the_same_object_is_found():
-    canteen = ("机关职工食堂运营", "就餐人次 食堂食品安全事故", "")
+    canteen = ("机关职工食堂运营", "", "就餐人次 食堂食品安全事故", "")
     assert fit("机关饭堂运营经费", "x", text=canteen).fits
     assert fit("机关伙房运营经费", "x", text=canteen).fits
     assert not fit("机关车队运营经费", "x", text=canteen).fits, "a word outside the group is still missing"
 
 
 def test_a_three_character_word_is_found_by_its_head_only_when_its_last_character_names_a_kind():
-    archive = ("档案 档案整理 档案库房", "", "")
+    archive = ("档案 档案整理 档案库房", "", "", "")
     assert "档案馆" in fit("档案馆运行经费", "x", text=archive).matched
-    flood = ("山洪灾害 无线预警广播 监测站", "", "")
+    flood = ("山洪灾害 无线预警广播 监测站", "", "", "")
     assert "无线电" in fit("无线电监测站网运行维护", "x", text=flood).missing
 
 
@@ -46,9 +46,18 @@ def test_a_type_about_other_objects_does_not_fit_even_when_it_shares_words():
 
 
 def test_an_object_named_only_in_passing_earns_less_than_one_the_type_is_about():
-    about = fit(SHELTER, "a", text=("流浪动物救助站", "", ""))
-    passing = fit(SHELTER, "b", text=("", "", "流浪动物救助站"))
+    about = fit(SHELTER, "a", text=("流浪动物救助站", "", "", ""))
+    passing = fit(SHELTER, "b", text=("", "", "", "流浪动物救助站"))
     assert about.score > passing.score
+
+
+def test_a_place_a_types_purpose_names_in_passing_is_not_what_the_type_is_about():
+    """The toilet type builds 公厕 “在农贸市场周边”: a 农贸市场 project finds its object there, but only at the
+    weight of a row, not of what the type is about."""
+    brief = Brief(name="农贸市场标准化改造", purpose="改造农贸市场地面、排水和摊位")
+    toilets = fit(brief, "t", text=("公共厕所 公厕 第三卫生间", "在城区农贸市场周边新建公共厕所，完善排水", "", ""))
+    markets = fit(brief, "m", text=("农贸市场 标准化菜市场", "改造农贸市场摊位和排水", "", ""))
+    assert markets.score > toilets.score and markets.name_score > toilets.name_score
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +72,14 @@ def test_fit_is_calibrated_on_labelled_briefs(labelled):
     pr = precision_recall(pos, neg, FIT_THRESHOLD, 0.4)
     assert pr["fits_precision"] >= 0.85 and pr["fits_recall"] >= 0.8, pr
     assert pr["nofit_recall"] >= 0.75, pr
-    product = precision_recall(pos, neg, None)  # the rule the drafter uses (measured 0.961 / 0.920 / 0.925)
+    product = precision_recall(pos, neg, None)  # the rule the drafter uses (measured 0.973 / 0.916 / 0.950)
     assert product["fits_precision"] >= 0.93 and product["fits_recall"] >= 0.89, product
     assert product["nofit_recall"] >= 0.9, product
 
 
 def test_library_search_ranked_by_fit_puts_the_own_type_first(labelled):
     _, _, recall = labelled
-    assert recall["recall@1_fit"] >= 0.93, recall  # measured 0.958
+    assert recall["recall@1_fit"] >= 0.93, recall  # measured 0.962
     assert recall["recall@1_fit"] >= recall["recall@1_rrf"] - 0.02, recall
 
 

@@ -61,6 +61,14 @@ class Fit:
         return not self.missing or (self.score >= FIT_THRESHOLD and self.name_score >= NAME_THRESHOLD)
 
 
+@lru_cache(maxsize=1)
+def _units() -> frozenset[str]:
+    """Units a quantity is counted in (平方米, 公里, 人次): a measure, never an object."""
+    from assistant.brief import _UNITS
+
+    return frozenset(u for u in _UNITS if len(u) >= 2)
+
+
 def _act_pair(tok: str) -> bool:
     """Two words that each say what is done, run together (运营补贴, 改造提升, 运行维护), say no object; 基础设施 and
     建设项目 still say what kind of thing the money is for."""
@@ -73,29 +81,31 @@ def _tokens(text: str) -> list[str]:
     out = []
     for tok in _jieba().lcut(text or "", HMM=True):
         tok = _FUND_SUFFIX.sub("", tok) if len(tok) > 2 else tok
-        if _CJK.match(tok) and tok not in GENERIC and not _NOT_OBJECT.match(tok) and not _act_pair(tok):
+        if _CJK.match(tok) and tok not in GENERIC and not _NOT_OBJECT.match(tok) and not _act_pair(tok) \
+                and tok.lstrip("万亿") not in _units():
             out.append(tok)
     return out
 
 
 # where in a type an object is found: what the type is about, what its rows are named, what their 解释 mention
-TIERS = (1.0, 0.75, 0.4)
+TIERS = (1.0, 0.75, 0.75, 0.4)
 
 
-def type_text(exemplar) -> tuple[str, str, str]:
-    """What a type's rows measure, in three tiers: name/keywords/purposes, indicator names, indicator 解释."""
-    head = " ".join([exemplar.name, " ".join(exemplar.keywords), " ".join(exemplar.purposes)])
-    return head, " ".join(i.name for i in exemplar.indicators), " ".join(i.description for i in exemplar.indicators)
+def type_text(exemplar) -> tuple[str, str, str, str]:
+    """What a type's rows measure, in four tiers: name/keywords, purposes (where they also say where: 农贸市场周边的
+    公厕), indicator names, indicator 解释."""
+    return (" ".join([exemplar.name, " ".join(exemplar.keywords)]), " ".join(exemplar.purposes),
+            " ".join(i.name for i in exemplar.indicators), " ".join(i.description for i in exemplar.indicators))
 
 
 @lru_cache(maxsize=4)
-def _index(key: tuple[str, ...]) -> dict[str, tuple[str, str, str]]:
+def _index(key: tuple[str, ...]) -> dict[str, tuple[str, str, str, str]]:
     from retrieval.library import load_library
 
     return {s.id: type_text(s) for s in load_library() if s.id in set(key)}
 
 
-def library_texts() -> dict[str, tuple[str, str, str]]:
+def library_texts() -> dict[str, tuple[str, str, str, str]]:
     """type id -> object text for the shipped library (recomputed when the library changes)."""
     from retrieval.library import load_library
 
@@ -158,7 +168,7 @@ def _credit(word: str, tiers: tuple[str, ...]) -> float:
 
 def fit(brief: Brief | str, set_id: str, text: tuple[str, ...] | None = None) -> Fit:
     """The fit of one type to the project."""
-    text = text if text is not None else library_texts().get(set_id, ("", "", ""))
+    text = text if text is not None else library_texts().get(set_id, ("", "", "", ""))
     objects = project_objects(brief)
     key = len(library_texts())
     total = matched_weight = name_total = name_matched = 0.0
