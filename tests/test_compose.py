@@ -34,7 +34,8 @@ def test_the_archetype_follows_what_the_money_does(name, archetype):
 @pytest.mark.parametrize("name,obj", [("2025年城区公共厕所提升改造", "公共厕所"), ("人才公寓运营补贴", "人才公寓"),
                                       ("北斗卫星导航地基增强站建设", "北斗卫星导航地基增强站"),
                                       ("少数民族特色村寨保护与发展项目", "少数民族特色村寨"),
-                                      ("国际友好城市交流合作经费", "国际友好城市"), ("近零碳排放社区试点建设", "近零碳排放社区")])
+                                      ("国际友好城市交流合作经费", "国际友好城市"), ("近零碳排放社区试点建设", "近零碳排放社区"),
+                                      ("职业技能培训中心建设", "职业技能培训中心"), ("校外培训机构监管", "校外培训机构")])
 def test_the_object_is_the_brief_own(name, obj):
     assert object_phrase(Brief(name=name)) == obj
 
@@ -239,3 +240,11 @@ def test_a_retrieved_row_that_cites_its_own_type_is_that_projects_row():
     assert _cites_its_own_type(row, "办公用房维修改造", "对15家公共机构实施照明、空调节能改造")
     assert not _cites_its_own_type(row, "办公用房维修改造", "机关办公用房维修改造及节能改造")
     assert not _cites_its_own_type("单位建筑面积改造造价 以竣工结算为准", "城镇老旧小区改造", "公共机构节能改造")
+
+
+def test_an_act_word_that_names_a_body_is_not_what_the_money_does():
+    """培训机构 is a body: supervising it is enforcement, not training (no 参训人次 rows)."""
+    brief = Brief(name="校外培训机构监管", purpose="对全县86家校外培训机构开展检查，查处违规办学行为")
+    assert choose_archetype(brief)["id"] == "enforcement"
+    assert choose_archetype(Brief(name="职业技能培训中心建设"))["id"] == "works"
+    assert choose_archetype(Brief(name="社区矫正社工培训"))["id"] == "training", "培训 that ends the name is the work"

@@ -63,24 +63,43 @@ def money_acts() -> frozenset[str]:
     return frozenset(t for a in archetypes() if not a.get("names_the_work") for t in a["triggers"])
 
 
+# an act word right before one of these names a place or body that does that work (培训机构, 宣传文化中心, 检测站),
+# which is the object, not what the money does
+_INSTITUTIONS = ("机构", "中心", "学校", "基地", "公司", "企业", "协会", "站", "所", "馆", "室", "队", "院")
+
+
+def institution_masked(name: str) -> str:
+    """The name with every act word that begins a place or body's name blanked (校外培训机构监管 -> 校外＿＿机构监管)."""
+    acts = sorted({t for a in archetypes() for t in a["triggers"]}, key=len, reverse=True)
+    pattern = _institution_re(tuple(acts))
+    return pattern.sub(lambda m: "＿" * len(m.group(0)), name)
+
+
+@lru_cache(maxsize=2)
+def _institution_re(acts: tuple[str, ...]) -> re.Pattern:
+    return re.compile("(?:" + "|".join(map(re.escape, acts)) + ")(?=" + "|".join(_INSTITUTIONS) + ")")
+
+
 def choose_archetype(brief: Brief) -> dict:
     """The archetype for what the money does: the name's last trigger (the longer of two ending there), then the
     count of triggers in the purpose; the work archetype when nothing says it."""
+    name, rest = institution_masked(brief.name), institution_masked(f"{brief.purpose} {brief.goal}")
+
     def score(a: dict) -> tuple[int, int, int]:
         # the work archetype's triggers (咨询, 援助, 编制) name the work when the name says them, not in passing
-        in_rest = 0 if a.get("names_the_work") else sum(t in f"{brief.purpose} {brief.goal}" for t in a["triggers"])
+        in_rest = 0 if a.get("names_the_work") else sum(t in rest for t in a["triggers"])
         # Chinese names are head-final: in 人才公寓运营补贴 the money is a 补贴, so the last trigger decides; of two
         # ending there the longer one (专项整治 is enforcement, 整治 alone works)
-        ends = [(brief.name.rfind(t) + len(t), len(t)) for t in a["triggers"] if t in brief.name]
+        ends = [(name.rfind(t) + len(t), len(t)) for t in a["triggers"] if t in name]
         last, length = max(ends, default=(-1, 0))
         return (last, length, in_rest)
 
     best = max(archetypes(), key=score)
     if best["id"] == "operation":  # 服务热线运行, 援助工作站运行: running a service is the service, not upkeep
-        run = max((brief.name.rfind(t) for t in _RUNNING if t in brief.name), default=-1)
+        run = max((name.rfind(t) for t in _RUNNING if t in name), default=-1)
         for a in archetypes():
             if a.get("names_the_work") and run >= 0 and any(
-                    0 <= run - (brief.name.rfind(t, 0, run) + len(t)) <= 3 for t in a["triggers"] if t in brief.name[:run]):
+                    0 <= run - (name.rfind(t, 0, run) + len(t)) <= 3 for t in a["triggers"] if t in name[:run]):
                 return a
     # nothing says what the money does: the work itself (任务量, 成果, 节点), not another archetype's objects
     return best if score(best) > (-1, 0, 0) else next(a for a in archetypes() if a["id"] == "work")
@@ -102,7 +121,7 @@ def object_phrase(brief: Brief) -> str:
         from retrieval.bm25 import _jieba
 
         runs, current, pending = [], [], []
-        for tok in _jieba().lcut(text, HMM=True):
+        for tok in _with_institutions(_jieba().lcut(text, HMM=True), triggers):
             tok = _strip_suffix(tok, stop)
             if (re.match(r"^[\u4e00-\u9fff]{2,}$", tok) and tok not in stop) or (current and tok in _HEAD_NOUNS | _HEAD_WORDS):
                 current += pending + [tok]
@@ -120,6 +139,18 @@ def object_phrase(brief: Brief) -> str:
             # head-final: of two as long, the later one (机场新开及加密航线 -> 加密航线)
             return max(reversed([(_strip_acts(r), r) for r in runs]), key=lambda p: (len(p[0]), p[0] == p[1]))[0]
     return brief.name
+
+
+def _with_institutions(tokens: list[str], acts: frozenset[str]) -> list[str]:
+    """Tokens with an act word (or a word ending in one) joined to the place or body after it: 培训 + 机构 ->
+    培训机构, 职业技能培训 + 中心 -> 职业技能培训中心."""
+    out: list[str] = []
+    for tok in tokens:
+        if out and tok in _INSTITUTIONS and any(out[-1].endswith(a) for a in acts):
+            out[-1] += tok
+        else:
+            out.append(tok)
+    return out
 
 
 def _strip_acts(run: str) -> str:

@@ -28,7 +28,7 @@ GENERIC = frozenset("""
 安全 质量 能力 水平 体系 机制 制度 工程 设施 设备 系统 平台 场所 站点 中心 单位 部门 机构 人员 对象 群众 居民 市民
 城区 城市 城镇 城乡 农村 乡镇 乡村 街道 社区 全县 全区 全市 全省 县级 市级 区级 省级 本级 县 区 市 镇 乡 村 机关 政府 城关
 年度 全年 当年 本年 年 月 日 每年 每月 工作日 计划 方案 任务 目标 情况 要求 规定 工作量 数量 次数 人数
-惠民 民生 公共 公益 基础 示范 试点 创建 改革 发展 建立 健全 确保 保证 提供 办理 处理 处置 监督 检查 考核 评估
+惠民 民生 公共 公益 基础 示范 试点 创建 改革 发展 建立 健全 确保 保证 提供 办理 处理 处置 监督 监管 检查 考核 评估
 以上 以下 涉及 进行 惠及 正常 有效 其他 各类 老旧 一体化 市场化 常态化 规范化 标准化 全额 足额 按时 按月 按期 达到
 中央财政 省级财政 财政 上级 本地 辖区 地方 所属 下属 直属 全体 所有 部分 主要 重要 各项 相关工作 二期 一期 三期
 """.split())
@@ -211,9 +211,10 @@ _CAPITAL_REPAIR = re.compile(r"维修改造|改造维修|维修加固|加固维�
 def _acts(name: str) -> dict[str, str]:
     """kind of work -> the trigger that says it, for every archetype trigger the name holds (改造补助: capital and
     subsidy): what a name says its money does."""
-    from assistant.drafters.compose import archetypes
+    from assistant.drafters.compose import archetypes, institution_masked
 
     out: dict[str, str] = {}
+    name = institution_masked(name)  # 培训机构 is a body, not 培训 work
     for a in archetypes():
         if not a.get("names_the_work"):
             for t in a["triggers"]:
