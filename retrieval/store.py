@@ -10,6 +10,7 @@ import hashlib
 import heapq
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -124,6 +125,26 @@ def write_shipped_vectors() -> int:
     return write_shipped([d[1] for d in set_documents(load_library())])
 
 
+@contextmanager
+def build_lock(path: Path | None):
+    """An exclusive lock on a local store's folder for the length of a build (none for a chroma server, or where
+    the system has no flock)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock
+        fcntl = None
+    if path is None or fcntl is None:
+        yield
+        return
+    path.mkdir(parents=True, exist_ok=True)
+    with open(path / ".build.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 class ExemplarStore:
     """Hybrid search over the exemplar library. Build once, then query."""
 
@@ -209,9 +230,14 @@ class ExemplarStore:
         return stored == {s.id: _fingerprint(s) for s in sets}
 
     def ensure(self, sets: list[ExemplarSet] | None = None) -> "ExemplarStore":
-        """Build the shipped library on first use (or after the library changed)."""
-        if not self.is_current(sets):
-            self.build(sets, extra=load_user_records(self.path.parent))
+        """Build the shipped library on first use (or after the library changed). Two processes on one store (the
+        web page and a rewrite after an upgrade) build it once: the second waits for the first, then finds it
+        current, instead of deleting the collection the first is filling."""
+        if self.is_current(sets):
+            return self
+        with build_lock(None if self.url else self.path):
+            if not self.is_current(sets):
+                self.build(sets, extra=load_user_records(self.path.parent))
         return self
 
     def count(self) -> dict[str, int]:

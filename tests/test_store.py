@@ -148,3 +148,36 @@ def test_the_shipped_e5_vectors_cover_the_library_and_match_the_model():
     assert ((fresh * stored).sum(axis=1) > 0.9995).all()
     others = stored[[1, 2, 0]]
     assert ((fresh * others).sum(axis=1) < 0.99).all()
+
+
+def test_a_second_process_waits_for_a_build_and_does_not_redo_it(tmp_path):
+    """Two processes on one store (the page and a rewrite after an upgrade): the second finds the store being built,
+    waits, then finds it current; it never deletes the collection the first is filling."""
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    from retrieval.store import build_lock
+
+    path = tmp_path / "chroma"
+    code = textwrap.dedent(f"""
+        import sys
+        from retrieval.store import SETS, ExemplarStore
+        store = ExemplarStore(path={str(path)!r}, embedding="ngram")
+        real = store.build
+        store.build = lambda *a, **k: (print("BUILT", flush=True), real(*a, **k))[1]
+        print("READY", flush=True)
+        store.ensure()
+        print("SETS", store.count()[SETS], flush=True)
+    """)
+    with build_lock(path):
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, cwd=str(Path(__file__).parent.parent))
+        assert proc.stdout.readline().strip() == "READY"
+        time.sleep(1.5)  # it has found the store missing and waits for the lock
+        assert proc.poll() is None, proc.stderr.read()
+        ExemplarStore(path=path, embedding="ngram").build()
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "BUILT" not in out, "the waiting process rebuilt the store the first one had just built"
+    assert int(out.split("SETS")[1]) == len(load_library())
