@@ -222,3 +222,13 @@ def test_an_amount_after_a_count_is_not_a_standard():
 
     assert extract_rates("每村建成1个站点、投资50万元") == []
     assert extract_rates("每年开展2次，共计30万元") == []
+
+
+def test_one_stated_standard_answers_one_standard_row(drafter):
+    """每人每月500元 for everyone over 80 fills the type's first standard; its 百岁老人 standard is another question."""
+    d = drafter.draft(Brief(name="2025年高龄津贴发放", purpose="按每人每月500元标准向全县80周岁以上老人1200人发放高龄津贴",
+                            budget="720万元", year=2025))
+    standards = [(i.name, i.value) for i in d.sheet.indicators if "标准" in i.name]
+    filled = [n for n, v in standards if "500元" in v]
+    assert len(filled) == 1, standards
+    assert any("{X:" in v for n, v in standards if n not in filled), standards

@@ -48,20 +48,26 @@ class SlotFiller:
     bound: dict[str, Quantity] = field(default_factory=dict)  # slot label -> quantity
     used: set[int] = field(default_factory=set)
     rates: list[Rate] = field(default_factory=list)
+    rate_labels: dict[int, str] = field(default_factory=dict)  # rate index -> the slot label it answered
 
     def __post_init__(self) -> None:
         self.quantities = self.quantities or self.brief.quantities()
         self.rates = self.rates or self.brief.rates()
 
-    def _rate(self, unit: str) -> Rate | None:
-        """A stated standard for a money-per-unit slot: 每生每年2300元 fills {X:…}元/生·年 or {X:…}元/人·年."""
+    def _rate(self, unit: str, label: str = "") -> Rate | None:
+        """A stated standard for a money-per-unit slot: 每生每年2300元 fills {X:…}元/生·年 or {X:…}元/人·年. Like a
+        quantity, it answers one question: the first slot label it fills, not a type's other standard (百岁老人)."""
         money, _, denominator = unit.partition("/")
         if money not in ("元", "万元") or not denominator:
             return None
-        for rate in self.rates:
+        for i, rate in enumerate(self.rates):
+            if label and self.rate_labels.get(i, label) != label:
+                continue
             same_object = denominator.startswith(rate.per) or (rate.per in ("生", "人", "名") and denominator[:1] in "生人名")
             same_period = not rate.period or rate.period in denominator or "·" not in denominator
             if same_object and same_period:
+                if label:
+                    self.rate_labels.setdefault(i, label)
                 return rate
         return None
 
@@ -156,7 +162,7 @@ class SlotFiller:
                     rest = unit[len(base):] if unit.startswith(base) else ""
                     # in the user's own unit when it counts the same: 286名 stays 名 in a slot written 人
                     return self.quantity_text(q, q.base[1] if same_unit(q.base[1], base) else base) + rest
-            if kind in ("X", "UNIT_COST") and "/" in unit and (rate := self._rate(unit)):
+            if kind in ("X", "UNIT_COST") and "/" in unit and (rate := self._rate(unit, label)):
                 bound(m, rate)
                 return self.rate_text(rate, unit)
             if kind == "UNIT_COST" and self.brief.budget is not None and "/" in unit:
