@@ -177,16 +177,24 @@ def jaccard(a: str, b: str) -> float:
 
 
 @lru_cache(maxsize=1)
+def _domains_file() -> dict:
+    """data/domains.json, read once."""
+    return json.loads(resources.files("assistant.data").joinpath("domains.json").read_text(encoding="utf-8"))
+
+
 def domains() -> dict[str, dict[str, list[str]]]:
     """Domain vocabularies: {domain: {"words": [...], "triggers": [...]}} from data/domains.json."""
-    data = resources.files("assistant.data").joinpath("domains.json").read_text(encoding="utf-8")
-    return json.loads(data)["domains"]
+    return _domains_file()["domains"]
+
+
+def _exclusions() -> dict[str, list[str]]:
+    return _domains_file().get("exclusions", {})
 
 
 @lru_cache(maxsize=1)
-def _exclusions() -> dict[str, list[str]]:
-    data = resources.files("assistant.data").joinpath("domains.json").read_text(encoding="utf-8")
-    return json.loads(data).get("exclusions", {})
+def same_object_names() -> dict[str, tuple[str, ...]]:
+    """word -> the other names of the same object (data/domains.json "same_objects": 饭堂 and 伙房 are 食堂)."""
+    return {w: tuple(x for x in group if x != w) for group in _domains_file().get("same_objects", []) for w in group}
 
 
 def _without_exclusions(text: str, word: str) -> str:
@@ -224,7 +232,7 @@ def groups_in(text: str, groups: tuple[tuple[str, ...], ...]) -> set[int]:
 def synonym_groups(work: bool = True) -> tuple[tuple[str, ...], ...]:
     """Words that name the same object (data/domains.json "synonyms"), plus, with work=True, the same kind of work
     (read once: the relevance rules ask for them on every sheet)."""
-    data = json.loads(resources.files("assistant.data").joinpath("domains.json").read_text(encoding="utf-8"))
+    data = _domains_file()
     return tuple(tuple(g) for g in data.get("synonyms", []) + (data.get("work_synonyms", []) if work else []))
 
 

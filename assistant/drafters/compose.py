@@ -70,13 +70,12 @@ _INSTITUTIONS = ("机构", "中心", "学校", "基地", "公司", "企业", "�
 
 def institution_masked(name: str) -> str:
     """The name with every act word that begins a place or body's name blanked (校外培训机构监管 -> 校外＿＿机构监管)."""
+    return _institution_re().sub(lambda m: "＿" * len(m.group(0)), name)
+
+
+@lru_cache(maxsize=1)
+def _institution_re() -> re.Pattern:
     acts = sorted({t for a in archetypes() for t in a["triggers"]}, key=len, reverse=True)
-    pattern = _institution_re(tuple(acts))
-    return pattern.sub(lambda m: "＿" * len(m.group(0)), name)
-
-
-@lru_cache(maxsize=2)
-def _institution_re(acts: tuple[str, ...]) -> re.Pattern:
     return re.compile("(?:" + "|".join(map(re.escape, acts)) + ")(?=" + "|".join(_INSTITUTIONS) + ")")
 
 

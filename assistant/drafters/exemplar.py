@@ -235,7 +235,7 @@ class ExemplarDrafter:
         return _without_unasked_counts(brief, rows) if filler.quantities else rows
 
     @staticmethod
-    def _checked_without_clashes(sheet: ProjectSheet, brief: Brief | None = None) -> ProjectReport:
+    def _checked_without_clashes(sheet: ProjectSheet, brief: Brief) -> ProjectReport:
         """The checked sheet; a filled row that clashes with this project (e.g. a unit cost above the budget) is
         left out and the rest checked again. A row that carries a number the user stated stays, with its finding,
         unless another row still says that number: the user's figures conflict, and only the user can say which
@@ -243,7 +243,7 @@ class ExemplarDrafter:
         report = check_project(sheet)
         bad = {f.index for f in report.findings if f.severity == "error" and f.index is not None
                and f.rule in ("V17", "V10", "V06", "S06")}
-        if brief is not None and bad:
+        if bad:
             stated = _stated_numbers(brief)
             rows = report.sheet.indicators
             for i in sorted(bad):
@@ -269,9 +269,8 @@ def _numbers(text: str) -> set[str]:
 
 
 def _stated_numbers(brief: Brief) -> set[str]:
-    """The numbers of the user's own quantities and standards (not the year)."""
-    text = " ".join(x for x in (brief.name, brief.purpose, brief.goal) if x)
-    return {n for n in _numbers(text) if not (len(n) == 4 and n.startswith("20"))}
+    """The numbers of the user's own quantities and standards, as written (2000人 is one; the year 2025 is not)."""
+    return set().union(*(_numbers(x.raw) for x in [*brief.quantities(), *brief.rates()]))
 
 
 def _rows_json(rows: list[Indicator]) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.brief import Brief
+from assistant.lexicon import same_object_names
 
 # a type fits when this share of the project's object weight is found in the type's rows (see module docstring)
 FIT_THRESHOLD = 0.4
@@ -141,20 +142,10 @@ def _rarity(word: str, key: int) -> float:
 _CLASS_SUFFIX = frozenset("馆站室所院库局队厂场点园区港处科组会楼房舍营地网车船机渠桥路员者户人家化性式型类品费证")
 
 
-@lru_cache(maxsize=1)
-def _same_objects() -> dict[str, tuple[str, ...]]:
-    """word -> the other names of the same object (data/domains.json "same_objects": 饭堂 and 伙房 are 食堂)."""
-    import json
-    from importlib import resources
-
-    data = json.loads(resources.files("assistant.data").joinpath("domains.json").read_text(encoding="utf-8"))
-    return {w: tuple(x for x in group if x != w) for group in data.get("same_objects", []) for w in group}
-
-
 def _found(word: str, text: str) -> bool:
     """The word, or another name of the same object, occurs in the text; or both halves of a four-character word, or
     the head of a three-character one whose last character only says what kind of thing it is (档案馆 in 档案)."""
-    if word in text or any(w in text for w in _same_objects().get(word, ())):
+    if word in text or any(w in text for w in same_object_names().get(word, ())):
         return True
     if len(word) == 3:
         return word[2] in _CLASS_SUFFIX and word[:2] in text
