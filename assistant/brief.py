@@ -185,8 +185,9 @@ def extract_quantities(text: str) -> list[Quantity]:
     for m in _QTY_RE.finditer(text or ""):
         start, end = m.span()
         tail = text[end:end + 2]
-        if tail.startswith(("年", "月", "日", "%", "％", "元")) or text[start - 1:start] in ("第",):
-            continue
+        if tail.startswith(("年", "月", "日", "%", "％", "元")) and not tail.startswith(("日常", "日均")) \
+                or text[start - 1:start] in ("第",):
+            continue  # 6个月, 15日, 30%, 5元 are not counts; 监测站14个日常监测 is
         if m.group("unit") in ("个", "条", "项", "件", "次", "期") and tail.startswith(("月", "工作日")):
             continue
         if tail.startswith("性") or (m.group("unit") in ("次", "批", "期") and not m.group("num")[0].isdigit()

@@ -87,6 +87,7 @@ def test_no_draft_carries_another_types_words(seed_drafts, drafter):
     ("为在岗的乡村医生120名购买执业责任保险", "120名"),
     ("修复馆藏破损古籍约2,400叶", "2,400叶"),
     ("在公共机构屋顶建设分布式光伏约3.5兆瓦", "3.5兆瓦"),
+    ("保障省级野生动物疫源疫病监测站14个日常监测", "14个"),  # 个日常 is not a date like 6个月 or 15日
 ])
 def test_stated_quantities_appear_in_quantity_indicators(drafter, purpose, expected):
     d = drafter.draft(Brief(name=purpose[:12], purpose=purpose, budget="500万元", year=2025))
@@ -232,3 +233,16 @@ def test_one_stated_standard_answers_one_standard_row(drafter):
     filled = [n for n, v in standards if "500元" in v]
     assert len(filled) == 1, standards
     assert any("{X:" in v for n, v in standards if n not in filled), standards
+
+
+def test_a_count_of_what_the_money_goes_to_fills_an_output_row_and_a_stated_result_an_effect_row(drafter):
+    """新认定的高新技术企业35家 are the 35 firms the award goes to (首次认定奖励企业数), not the net growth of all such firms;
+    净增35家 is that growth. Neither lands in 重新认定 because 新认定 and 重新认定 share the letters 新认."""
+    def rows(purpose):
+        d = drafter.draft(Brief(name="高新技术企业认定奖励资金", purpose=purpose, budget="350万元", year=2025))
+        return {r.name: r.value for r in d.sheet.indicators if r.level2 == "数量指标" or "净增" in r.name}
+
+    award = rows("对年度新认定的国家高新技术企业35家给予每家10万元一次性奖励")
+    assert [n for n, v in award.items() if "35家" in v] == ["首次认定奖励企业数"], award
+    growth = rows("全年高新技术企业净增35家，对新认定企业每家奖励10万元")
+    assert [n for n, v in growth.items() if "35家" in v] == ["高新技术企业有效数量净增数"], growth

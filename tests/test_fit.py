@@ -30,6 +30,14 @@ def test_another_name_of_the_same_object_is_found():
     assert not fit("机关车队运营经费", "x", text=canteen).fits, "a word outside the group is still missing"
 
 
+def test_a_body_named_with_zhongxin_is_one_object():
+    """jieba cuts 便民服务中心 into 便民服务 + 中心, and 中心 alone is generic: the body would be read as a service."""
+    objects = project_objects("保障便民服务中心窗口人员劳务派遣")
+    assert "便民服务中心" in objects and "便民服务" not in objects, objects
+    assert "便民服务中心" in fit("便民服务中心运行经费", "gov-service-centre").matched, "another name of 政务服务中心"
+    assert "实践中心" in project_objects("新时代文明实践中心建设")
+
+
 def test_a_three_character_word_is_found_by_its_head_only_when_its_last_character_names_a_kind():
     archive = ("档案 档案整理 档案库房", "", "", "")
     assert "档案馆" in fit("档案馆运行经费", "x", text=archive).matched
@@ -96,6 +104,10 @@ def test_rank_by_fit_moves_a_fitting_type_ahead(default_store):
     ("公共充电基础设施建设补贴", "old-community-renovation", False),
     ("2025年城镇老旧小区改造中央补助资金", "old-community-renovation", True),  # 改造 shared: the 补助 is its money
     ("便民服务中心消防设施年度检测及维修", "fire-facility-maintenance", True),  # 维修 is the type's 维保
+    ("本级信息化运维服务经费", "special-equipment-inspection", False),  # 运维 is not 监督检查
+    ("本级专项业务费—车辆", "official-vehicle-purchase", False),  # an expense line runs the cars, buys none
+    ("本级专项业务费—车辆", "official-vehicle-operation", True),
+    ("食品安全专项业务费", "food-safety-sampling-inspection", True),  # it may pay for any work but buying or building
 ])
 def test_a_type_that_does_other_work_with_the_money_does_not_fit(name, set_id, fits):
     f = fit(Brief(name=name), set_id)

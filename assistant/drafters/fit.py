@@ -80,7 +80,10 @@ def _tokens(text: str) -> list[str]:
     from retrieval.bm25 import _jieba
 
     out = []
-    for tok in _jieba().lcut(text or "", HMM=True):
+    raw = _jieba().lcut(text or "", HMM=True)
+    for k, tok in enumerate(raw):
+        if k + 1 < len(raw) and raw[k + 1] == "中心" and len(tok) >= 2 and _CJK.match(tok):
+            tok += "中心"  # 便民服务中心 is a body; jieba's 便民服务 + 中心 would leave only a service
         tok = _FUND_SUFFIX.sub("", tok) if len(tok) > 2 else tok
         if _CJK.match(tok) and tok not in GENERIC and not _NOT_OBJECT.match(tok) and not _act_pair(tok) \
                 and tok.lstrip("万亿") not in _units():
@@ -197,6 +200,9 @@ _WEAK_ACTS = frozenset({"提升", "更新", "更换", "活动", "采购", "建�
 
 _CAPITAL_REPAIR = re.compile(r"维修改造|改造维修|维修加固|加固维修")
 
+# an expense line that names no work (专项业务费—车辆, 工作经费, 运转经费) pays running costs: it buys and builds nothing
+_RUNNING_COST = re.compile(r"业务费|工作经费|运行费|运转费|运转经费|日常经费|公用经费")
+
 
 @lru_cache(maxsize=4096)
 def _acts(name: str) -> dict[str, str]:
@@ -233,8 +239,12 @@ def _clash(brief: Brief | str, set_id: str) -> str:
     """"补贴≠改造" when the project's name and the type's name both say what the money does and share no kind of
     work; "" otherwise."""
     # a project named 维修改造 is renovating (works, not upkeep); a type named so measures both
-    mine = _acts(_CAPITAL_REPAIR.sub("改造", brief if isinstance(brief, str) else brief.name))
+    name = brief if isinstance(brief, str) else brief.name
+    mine = _acts(_CAPITAL_REPAIR.sub("改造", name))
     theirs = _acts(_type_name(set_id))
+    running = _RUNNING_COST.search(name)
+    if not mine and running and set(theirs) == {"capital"}:  # 专项业务费—车辆 runs the cars; it buys none
+        return f"{running.group()}≠{'、'.join(theirs.values())}"
     if not mine or not theirs or set(mine) & set(theirs):
         return ""
     return f"{'、'.join(mine.values())}≠{'、'.join(theirs.values())}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.brief import Brief, Quantity, Rate
 
@@ -18,6 +19,18 @@ def _fmt(x: float) -> str:
 
 def _bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+@lru_cache(maxsize=4096)
+def _word_bigrams(text: str) -> frozenset[str]:
+    """Bigrams inside words only: 新认定 shares 认定 with 重新认定奖励企业数, not the 新认 that straddles 重新|认定."""
+    from retrieval.bm25 import _jieba
+
+    return frozenset(g for w in _jieba().lcut(text or "") for g in _bigrams(w))
+
+
+# what a stated count says when it is a result (净增35家, 带动就业200人), not what the money buys or serves
+_OUTCOME_WORDS = re.compile(r"净增|新增|增加|增长|带动|减少|下降|降低|提高|达到")
 
 
 _SAME_UNIT = {"㎡": "平方米", "平米": "平方米", "千米": "公里", "名": "人", "位": "人"}
@@ -105,20 +118,27 @@ class SlotFiller:
     def prebind(self, rows: list) -> None:
         """Give each stated quantity to the count slot that measures it, over all rows at once: 对城区24座公厕进行
         提质改造 goes to 提升改造公共厕所座数, not to the first 座 slot (新建独立式公共厕所座数)."""
+        from assistant.taxonomy import BENEFIT_LEVEL2
+
         slots = []
         for row in rows:
             for m in SLOT_RE.finditer(row.value):
                 if m.group("kind") == "N" and m.group("label") and m.group("unit"):
-                    slots.append((m.group("label"), _base_unit(m.group("unit")), f"{row.name}{m.group('label')}"))
-        project = _bigrams(f"{self.brief.name}{self.brief.purpose}")
+                    slots.append((m.group("label"), _base_unit(m.group("unit")), f"{row.name}{m.group('label')}",
+                                  row.level2 in BENEFIT_LEVEL2 or "满意" in row.level2))
+        project = _word_bigrams(f"{self.brief.name}{self.brief.purpose}")
         for i, q in enumerate(self.quantities):
             if i in self.used:
                 continue
-            words = _bigrams(q.context + q.object)
+            words = _word_bigrams(q.context + q.object)
+            # a count of what the money buys or serves (新认定的高新技术企业35家) answers an output row; only a
+            # result the user states (净增35家) or a unit no output row counts in may answer an effect row
+            outputs = any(same_unit(q.base[1], unit) and not effect for _, unit, _, effect in slots)
+            result = bool(_OUTCOME_WORDS.search(q.lead + q.tail)) or not outputs
             # first what the quantity's own words say, then what the whole brief does (改造, not 新建)
-            options = [(len(_bigrams(text) & words), len(_bigrams(text) & project), -n, label)
-                       for n, (label, unit, text) in enumerate(slots)
-                       if same_unit(q.base[1], unit) and label not in self.bound]
+            options = [(len(_word_bigrams(text) & words), len(_word_bigrams(text) & project), -n, label)
+                       for n, (label, unit, text, effect) in enumerate(slots)
+                       if same_unit(q.base[1], unit) and label not in self.bound and (result or not effect)]
             if not options:
                 continue
             score, _, _, label = max(options)
