@@ -80,14 +80,14 @@ def test_fit_is_calibrated_on_labelled_briefs(labelled):
     pr = precision_recall(pos, neg, FIT_THRESHOLD, 0.4)
     assert pr["fits_precision"] >= 0.85 and pr["fits_recall"] >= 0.8, pr
     assert pr["nofit_recall"] >= 0.75, pr
-    product = precision_recall(pos, neg, None)  # the rule the drafter uses (measured 0.973 / 0.916 / 0.950)
+    product = precision_recall(pos, neg, None)  # the rule the drafter uses (measured 0.974 / 0.938 / 0.950)
     assert product["fits_precision"] >= 0.93 and product["fits_recall"] >= 0.89, product
     assert product["nofit_recall"] >= 0.9, product
 
 
 def test_library_search_ranked_by_fit_puts_the_own_type_first(labelled):
     _, _, recall = labelled
-    assert recall["recall@1_fit"] >= 0.93, recall  # measured 0.962
+    assert recall["recall@1_fit"] >= 0.97, recall  # measured 1.000 (240 queries)
     assert recall["recall@1_fit"] >= recall["recall@1_rrf"] - 0.02, recall
 
 
