@@ -40,7 +40,7 @@ _PEOPLE_UNITS = ("人", "名", "户", "家", "人次", "户次", "家次")
 # heads that say little alone: the work before them stays (新接入单位 counts 接入单位, not 单位)
 _BARE_HEADS = ("单位", "人员", "对象", "企业", "群众", "用户", "项目", "事项")
 # what follows a count when it counts the words before it: how or to whom it is given (公共充电桩约1,000个按功率给予)
-_NOT_OBJECT_AFTER = ("按", "给予", "予以", "赴", "于", "用于", "由", "向", "经", "通过", "分别", "以上", "左右")
+_NOT_OBJECT_AFTER = ("按", "给予", "予以", "赴", "于", "用于", "由", "向", "经", "通过", "分别", "以上", "左右", "日常")
 # a place or the whole jurisdiction before a count says where, not what (为全县1.28万名农村义务教育学生)
 _PLACE = re.compile(r"(?:^.{0,3}|[全本各])[省市县区镇乡村]$")
 

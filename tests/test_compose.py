@@ -172,6 +172,7 @@ def test_a_quoted_object_in_the_name_is_the_object_and_qualifiers_of_a_number_ar
     ("为参加城乡居民医疗保险的村级计生专干126名按规定给予个人缴费补助", "126名", "村级计生专干", "保险"),
     ("招募乡村振兴协理员60名赴村任职两年", "60名", "乡村振兴协理员", "赴村"),
     ("保障固定水质自动站5个和移动监测船2艘运行", "2艘", "移动监测船", "运行"),
+    ("保障省级野生动物疫源疫病监测站14个日常监测", "14个", "疫源疫病监测站", "日常"),
     # a count of people after a place says where, and the people follow
     ("按标准为全县2.4万名城乡低保对象发放取暖补贴", "2.4万名", "城乡低保对象", "全县"),
     # an activity counted: of what the phrase before its light verb says
