@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.brief import Brief, Quantity, Rate
+from assistant.taxonomy import BENEFIT_LEVEL2, SERVICE_SATISFACTION
 
 SLOT_RE = re.compile(r"\{(?P<kind>N|X|YEAR|BUDGET|UNIT_COST)(?P<shift>[+-]\d)?(?::(?P<label>[^{}]*))?\}(?P<unit>[^\s，。；、{}]*)")
 
@@ -118,14 +119,12 @@ class SlotFiller:
     def prebind(self, rows: list) -> None:
         """Give each stated quantity to the count slot that measures it, over all rows at once: 对城区24座公厕进行
         提质改造 goes to 提升改造公共厕所座数, not to the first 座 slot (新建独立式公共厕所座数)."""
-        from assistant.taxonomy import BENEFIT_LEVEL2
-
         slots = []
         for row in rows:
             for m in SLOT_RE.finditer(row.value):
                 if m.group("kind") == "N" and m.group("label") and m.group("unit"):
                     slots.append((m.group("label"), _base_unit(m.group("unit")), f"{row.name}{m.group('label')}",
-                                  row.level2 in BENEFIT_LEVEL2 or "满意" in row.level2))
+                                  row.level2 in (*BENEFIT_LEVEL2, SERVICE_SATISFACTION)))
         project = _word_bigrams(f"{self.brief.name}{self.brief.purpose}")
         for i, q in enumerate(self.quantities):
             if i in self.used:
