@@ -117,6 +117,32 @@ def test_a_type_that_does_other_work_with_the_money_does_not_fit(name, set_id, f
 
 
 
+@pytest.mark.parametrize("name,purpose,set_id,kind", [
+    # the same station, another medium: a water station's rows (氨氮, 总磷, 水样比对) measure nothing in the air
+    ("环境空气质量自动监测站运维经费", "对全县4个环境空气质量自动监测站点开展日常运维和质控", "water-quality-monitoring",
+     "空气质量≠水质"),
+    # 人民医院 is a 公立医院: the word before the head is found in the type, so it is the same kind
+    ("县人民医院医疗设备购置项目", "", "hospital-equipment-purchase", ""),
+    ("国控断面水质自动站运维", "", "water-quality-monitoring", ""),
+])
+def test_the_same_object_of_another_kind_does_not_fit(name, purpose, set_id, kind):
+    f = fit(Brief(name=name, purpose=purpose), set_id)
+    assert f.kind == kind, f
+    assert not f.fits if kind else f.fits, f
+
+
+def test_a_draft_composed_for_another_kind_says_which_kind(exemplar_drafter):
+    from assistant.drafters.compose import compose, composition_note
+    from assistant.drafters.slots import SlotFiller
+
+    brief = Brief(name="环境空气质量自动监测站运维经费", purpose="对全县4个环境空气质量自动监测站点开展日常运维和质控",
+                  budget="96万元", year=2025)
+    nearest = fit(brief, "water-quality-monitoring")
+    comp = compose(brief, exemplar_drafter.store, SlotFiller(brief))
+    note = composition_note(brief, comp, "水质自动监测站运维", nearest)
+    assert "针对的是水质" in note and "本项目针对的是空气质量" in note, note
+
+
 def test_a_draft_composed_for_other_work_says_which_work(exemplar_drafter):
     from assistant.drafters.compose import compose, composition_note
     from assistant.drafters.slots import SlotFiller

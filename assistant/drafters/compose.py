@@ -354,6 +354,9 @@ def composition_note(brief: Brief, comp: Composition, nearest: str, fit) -> str:
     if fit.clash:  # the objects may match, the work does not: 建设补贴 is not 改造
         mine, theirs = fit.clash.split("≠")
         why = f"最接近的“{nearest}”做的是{theirs}，本项目资金用于{mine}"
+    elif fit.kind:  # the same thing, another kind: 空气质量 自动监测站 is not a 水质 one
+        mine, theirs = fit.kind.split("≠")
+        why = f"最接近的“{nearest}”针对的是{theirs}，本项目针对的是{mine}"
     else:
         why = f"最接近的“{nearest}”对象吻合度仅{fit.score:.0%}"
     note = (f"示范指标库中没有与“{brief.name}”相符的项目类型（{why}），"

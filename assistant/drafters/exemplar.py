@@ -204,7 +204,7 @@ class ExemplarDrafter:
                               indicators=[r.name for r in report.sheet.indicators])]
         matched = f"matched {primary.id} (fit {best.score:.2f})" if best.fits else \
             f"composed {sources[0].id}: nearest {primary.id} fit {best.score:.2f}, missing {'、'.join(best.missing[:5])}" \
-            + (f", work {best.clash}" if best.clash else "")
+            + (f", work {best.clash}" if best.clash else "") + (f", kind {best.kind}" if best.kind else "")
         trace = Trace(drafter=self.name, latency_ms=(time.perf_counter() - start) * 1000,
                       retrieval=[{"id": h.id, "name": h.metadata.get("name", ""), "score": round(h.score, 5),
                                   "fit": h.fit.score} for h in hits],

@@ -52,10 +52,11 @@ class Fit:
     name_score: float = 1.0  # the same share over the objects of the project name alone
     head: str = ""  # a rewrite's project name's last object word (Chinese names are head-final: 人才驿站 is a 驿站)
     clash: str = ""  # the project's name does one kind of work (补贴), the type's another (改造): "补贴≠改造"
+    kind: str = ""  # the same thing of another kind: an 空气质量 自动监测站 is not a 水质 one: "空气质量≠水质"
 
     @property
     def fits(self) -> bool:
-        if self.clash:
+        if self.clash or self.kind:
             return False
         if self.head and self.head in self.missing and self.name_score < 0.5:
             return False  # the type knows a modifier (人才) but not what the project is (驿站)
@@ -186,7 +187,23 @@ def fit(brief: Brief | str, set_id: str, text: tuple[str, ...] | None = None) ->
     if not isinstance(brief, str):  # what the project is: the name's last object word that is not an act
         names = [t for t in _tokens(brief.name) if t not in _actions()]
         head = names[-1] if len(names) >= 2 else ""
-    return Fit(set_id, round(score, 4), tuple(matched), tuple(missing), round(name_score, 4), head, clash)
+    kind = _other_kind(brief, set_id, text, missing)
+    return Fit(set_id, round(score, 4), tuple(matched), tuple(missing), round(name_score, 4), head, clash, kind)
+
+
+def _other_kind(brief: Brief | str, set_id: str, text: tuple[str, ...], missing: list[str]) -> str:
+    """"空气质量≠水质" when the project's name and the type's name end in the same object and each says a kind of it
+    the other never mentions (环境空气质量自动监测站 and 水质自动监测站): the rows measure the other kind."""
+    name = brief if isinstance(brief, str) else brief.name
+    mine = [t for t in _tokens(name) if t not in _actions()]
+    theirs = [t for t in _tokens(_type_name(set_id)) if t not in _actions()]
+    if len(mine) < 2 or len(theirs) < 2 or mine[-1] != theirs[-1]:
+        return ""
+    whole = name if isinstance(brief, str) else " ".join(x for x in (brief.name, brief.purpose, brief.goal) if x)
+    my_kind, their_kind = mine[-2], theirs[-2]  # the word that says which kind: the one just before the head
+    if my_kind in missing and not _found(their_kind, whole):
+        return f"{my_kind}≠{their_kind}"
+    return ""
 
 
 # kinds of work that one table can measure: building and buying are capital, running and contracted service upkeep
