@@ -73,6 +73,13 @@ def labelled(default_store):
     return labelled_scores(default_store)
 
 
+def test_work_after_a_programme_name_says_no_object():
+    """优抚工作 is 优抚: jieba keeps 优抚工作 as one word, which no type names, so the programme itself went missing."""
+    objects = project_objects("双拥优抚工作经费")
+    assert "优抚" in objects and "优抚工作" not in objects, objects
+    assert "优抚" in fit("双拥优抚工作经费", "veterans-preferential-care").matched
+
+
 def test_fit_is_calibrated_on_labelled_briefs(labelled):
     """Fitting pairs: the labelled queries with their own type; non-fitting: novel briefs with the best type."""
     pos, neg, _ = labelled
@@ -80,14 +87,14 @@ def test_fit_is_calibrated_on_labelled_briefs(labelled):
     pr = precision_recall(pos, neg, FIT_THRESHOLD, 0.4)
     assert pr["fits_precision"] >= 0.85 and pr["fits_recall"] >= 0.8, pr
     assert pr["nofit_recall"] >= 0.75, pr
-    product = precision_recall(pos, neg, None)  # the rule the drafter uses (measured 0.974 / 0.938 / 0.950)
+    product = precision_recall(pos, neg, None)  # the rule the drafter uses (measured 0.975 / 0.943 / 0.950)
     assert product["fits_precision"] >= 0.93 and product["fits_recall"] >= 0.89, product
     assert product["nofit_recall"] >= 0.9, product
 
 
 def test_library_search_ranked_by_fit_puts_the_own_type_first(labelled):
     _, _, recall = labelled
-    assert recall["recall@1_fit"] >= 0.97, recall  # measured 1.000 (240 queries)
+    assert recall["recall@1_fit"] >= 0.97, recall  # measured 1.000 (244 queries)
     assert recall["recall@1_fit"] >= recall["recall@1_rrf"] - 0.02, recall
 
 

@@ -38,7 +38,7 @@ _CJK = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 # rates (每生, 每天) are not objects
 _NOT_OBJECT = re.compile(r"^(.{1,3}[省市县区镇乡村]|.{1,4}[局委办厅部]|.{0,2}政府|[一二两三四五六七八九十百千万几]+.?"
                          r"|第[一二三四五六七八九十百\d]+[届期批次轮季]|每.)$")
-_FUND_SUFFIX = re.compile(r"(专项经费|工作经费|经费|资金|费用|服务费|补助费|费)$")
+_FUND_SUFFIX = re.compile(r"(专项经费|工作经费|经费|资金|费用|服务费|补助费|费|工作)$")
 
 
 @dataclass(frozen=True)
