@@ -40,6 +40,15 @@ def test_the_object_is_the_brief_own(name, obj):
     assert object_phrase(Brief(name=name)) == obj
 
 
+@pytest.mark.parametrize("name,obj", [("2025年食品安全监督抽检经费", "食品安全"),  # not 食品: its rows would be 食品抽检
+                                      ("公共机构节能改造（合同能源管理）", "公共机构节能"),  # not 节能
+                                      ("领事保护与海外安全宣传经费", "海外安全"),  # not 海外群众知晓率
+                                      ("本级政务服务一体化平台运维经费", "政务服务"),  # a level (本级) is not part of it
+                                      ("2025年衔接推进乡村振兴补助资金", "乡村振兴")])  # nor a verb (推进)
+def test_a_short_object_keeps_the_generic_words_of_its_term(name, obj):
+    assert object_phrase(Brief(name=name)) == obj
+
+
 def test_of_two_objects_as_long_the_name_ends_with_the_one_the_money_is_for():
     assert "公交线路" in object_phrase(Brief(name="县城公交新辟及优化公交线路补贴"))  # not 县城公交新辟
     assert object_phrase(Brief(name="省级文化产业资金扶持小微文化企业")) == "小微文化企业"

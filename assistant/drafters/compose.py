@@ -136,8 +136,40 @@ def object_phrase(brief: Brief) -> str:
         if runs:
             # the longest run, a whole one before one cut short by a trailing act (秸秆, not 综合 of 综合利用);
             # head-final: of two as long, the later one (机场新开及加密航线 -> 加密航线)
-            return max(reversed([(_strip_acts(r), r) for r in runs]), key=lambda p: (len(p[0]), p[0] == p[1]))[0]
+            best = max(reversed([(_strip_acts(r), r) for r in runs]), key=lambda p: (len(p[0]), p[0] == p[1]))[0]
+            return _whole_term(best, text, triggers) if len(best) <= 2 else best
     return brief.name
+
+
+# generic nouns that are part of a term when they stand next to a short object word (食品安全, 政务服务, 乡村振兴,
+# 公共机构节能); places, levels, money and verbs (本级, 推进, 经费) never are
+_TERM_GENERICS = frozenset("安全 服务 公共 机构 乡村 农村 城乡 城市 城镇 社区 基础 设施 设备 系统 平台 质量 能力 体系".split())
+
+
+def _whole_term(stub: str, text: str, triggers: frozenset[str]) -> str:
+    """A two-character object with the generic words the name writes around it (食品 + 安全, 乡村 + 振兴, 公共 + 机构 +
+    节能, 海外 + 安全): each generic alone says nothing, but the user's term is the whole of them, and a row named 食品抽检
+    or 振兴资金 is not theirs."""
+    from retrieval.bm25 import _jieba
+
+    stop = GENERIC | triggers
+    tokens = _with_institutions(_jieba().lcut(text, HMM=True), triggers)
+    stripped = [_strip_suffix(t, stop) for t in tokens]
+    if stub not in stripped:
+        return stub
+    k = stripped.index(stub)
+
+    def glue(tok: str) -> bool:
+        return tok in _TERM_GENERICS and tok not in triggers
+
+    core, whole = stub, tokens[k] == stub
+    if tokens[k].startswith(stub) and glue(tokens[k][len(stub):]):  # 食品安全 lost its 安全 as a generic word
+        core, whole = tokens[k], True
+    before = k
+    while before > 0 and k - before < 2 and glue(tokens[before - 1]):
+        before -= 1
+    after = k + 1 if whole and k + 1 < len(tokens) and glue(tokens[k + 1]) else k
+    return "".join(tokens[before:k]) + core + "".join(tokens[k + 1:after + 1] if after > k else [])
 
 
 def _with_institutions(tokens: list[str], acts: frozenset[str]) -> list[str]:
