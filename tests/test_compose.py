@@ -31,11 +31,21 @@ def test_the_archetype_follows_what_the_money_does(name, archetype):
     assert choose_archetype(Brief(name=name))["id"] == archetype
 
 
+def test_patrolling_an_area_is_measured_as_patrols_and_one_phrase_counts_once():
+    """机场净空保护 is kept by 巡查 (not a study with 成果报告); 科普宣教点 is one phrase, not two publicity acts."""
+    airport = Brief(name="机场净空保护及鸟击防范", purpose="对机场净空保护区内超高建筑、风筝和无人机开展巡查，联合驱鸟，巡查不少于50次")
+    assert choose_archetype(airport)["id"] == "patrol"
+    assert choose_archetype(Brief(name="城区河道日常巡查经费"))["id"] == "patrol"
+    wetland = Brief(name="国家湿地公园保护管理", purpose="对湿地开展巡护和水鸟监测，退化湿地植被恢复，设置科普宣教点10处")
+    assert choose_archetype(wetland)["id"] != "publicity"
+
+
 @pytest.mark.parametrize("name,obj", [("2025年城区公共厕所提升改造", "公共厕所"), ("人才公寓运营补贴", "人才公寓"),
                                       ("北斗卫星导航地基增强站建设", "北斗卫星导航地基增强站"),
                                       ("少数民族特色村寨保护与发展项目", "少数民族特色村寨"),
                                       ("国际友好城市交流合作经费", "国际友好城市"), ("近零碳排放社区试点建设", "近零碳排放社区"),
-                                      ("职业技能培训中心建设", "职业技能培训中心"), ("校外培训机构监管", "校外培训机构")])
+                                      ("职业技能培训中心建设", "职业技能培训中心"), ("校外培训机构监管", "校外培训机构"),
+                                      ("2025年科技创新券专项资金", "科技创新券")])  # 券 ends a name, as 站 and 馆 do
 def test_the_object_is_the_brief_own(name, obj):
     assert object_phrase(Brief(name=name)) == obj
 

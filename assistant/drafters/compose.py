@@ -23,7 +23,7 @@ MAX_RETRIEVED_PER_LEVEL2 = 1
 _COUNT_UNITS = ("座", "个", "处", "所", "台", "部", "套", "辆", "条", "盏", "间", "家", "人", "户", "名", "批次", "场",
                 "期", "件", "项", "只", "头", "块", "站", "栋", "批", "次", "人次", "户次", "家次")
 # one-character words that end an object's name (增强站, 文化馆)
-_HEAD_NOUNS = set("站馆院所室厂场库点桥厕楼房亭园台塔网线港码仓箱柜井灯桩牌车船")
+_HEAD_NOUNS = set("站馆院所室厂场库点桥厕楼房亭园台塔网线港码仓箱柜井灯桩牌车船券")
 # generic, but the head of an object (友好城市, 排放社区)
 _HEAD_WORDS = {"设施", "设备", "系统", "平台", "场所", "站点", "中心", "网点", "城市", "机构", "社区", "单位"}
 # what is done to the object, not the object, when it ends the phrase (特色村寨保护 -> 特色村寨)
@@ -86,7 +86,7 @@ def choose_archetype(brief: Brief) -> dict:
 
     def score(a: dict) -> tuple[int, int, int]:
         # the work archetype's triggers (咨询, 援助, 编制) name the work when the name says them, not in passing
-        in_rest = 0 if a.get("names_the_work") else sum(t in rest for t in a["triggers"])
+        in_rest = 0 if a.get("names_the_work") else _phrases(rest, a["triggers"])
         # Chinese names are head-final: in 人才公寓运营补贴 the money is a 补贴, so the last trigger decides; of two
         # ending there the longer one (专项整治 is enforcement, 整治 alone works)
         ends = [(name.rfind(t) + len(t), len(t)) for t in a["triggers"] if t in name]
@@ -102,6 +102,18 @@ def choose_archetype(brief: Brief) -> dict:
                 return a
     # nothing says what the money does: the work itself (任务量, 成果, 节点), not another archetype's objects
     return best if score(best) > (-1, 0, 0) else next(a for a in archetypes() if a["id"] == "work")
+
+
+def _phrases(text: str, triggers: list[str]) -> int:
+    """How many separate phrases of the text say the triggers: 科普宣教点 is one phrase with two triggers in it, so a
+    purpose that sets up one 科普宣教点 does not outweigh one that says 巡护 and 监测."""
+    spans = sorted((m.start(), m.start() + len(t)) for t in triggers for m in re.finditer(re.escape(t), text))
+    count, end = 0, -1
+    for start, stop in spans:
+        if start > end:
+            count += 1
+        end = max(end, stop)
+    return count
 
 
 # the operation triggers that say a thing is kept running, not repaired (运行 and 运营, unlike 维修 and 养护)

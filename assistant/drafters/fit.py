@@ -212,7 +212,9 @@ _KIN = {"works": "capital", "equipment": "capital", "operation": "upkeep", "serv
 
 
 # words that say different work in different projects (能力提升, 出版物更新, 维修更换, 食材采购, 人居环境整治)
-_WEAK_ACTS = frozenset({"提升", "更新", "更换", "活动", "采购", "建设", "推广", "整治"})
+# (巡查, 巡护: patrolling says where the work goes on, not a kind of work another type's rows could not measure)
+_WEAK_ACTS = frozenset({"提升", "更新", "更换", "活动", "采购", "建设", "推广", "整治", "巡查", "巡护", "巡逻", "巡检", "巡线",
+                        "巡河", "巡山"})
 
 
 _CAPITAL_REPAIR = re.compile(r"维修改造|改造维修|维修加固|加固维修")
