@@ -118,6 +118,7 @@ def main() -> int:
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ui", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows: list[tuple[str, float, str]] = []
+    samples: dict[str, int] = {}  # the first distinct errors of the drafts, so a failed run says why
     try:
         wait_ready(url, proc)
         time.sleep(5)
@@ -147,8 +148,12 @@ def main() -> int:
                     else:
                         client.predict(handle_file(str(small)), api_name="/check")
                     ok = True
-                except Exception:  # noqa: BLE001  counted; the table reports it
+                except Exception as exc:  # noqa: BLE001  counted; the table reports it
                     ok = False
+                    with lock:
+                        key = f"{type(exc).__name__}: {str(exc)[:160]}"
+                        if key in samples or len(samples) < 5:
+                            samples[key] = samples.get(key, 0) + 1
                 with lock:
                     done[0] += 1
                     errors[0] += not ok
@@ -179,6 +184,8 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
     print(f"空闲回收：ZHIBIAO_UI_IDLE_TRIM={trim:g} 秒；客户端 {args.clients} 个")
+    for key, count in samples.items():
+        print(f"错误 ×{count}：{key}")
     print(f"{'时点':<22}{'RSS (MB)':>10}  说明")
     for label, mb, note in rows:
         print(f"{label:<22}{mb:>10.0f}  {note}")
