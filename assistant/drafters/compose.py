@@ -174,14 +174,14 @@ def _whole_term(stub: str, text: str, triggers: frozenset[str]) -> str:
     def glue(tok: str) -> bool:
         return tok in _TERM_GENERICS and tok not in triggers
 
-    core, whole = stub, tokens[k] == stub
+    core, whole = stub, tokens[k] == stub  # whole: the word was not cut short by an act (节能改造 -> 节能 was)
     if tokens[k].startswith(stub) and glue(tokens[k][len(stub):]):  # 食品安全 lost its 安全 as a generic word
         core, whole = tokens[k], True
     before = k
     while before > 0 and k - before < 2 and glue(tokens[before - 1]):
         before -= 1
-    after = k + 1 if whole and k + 1 < len(tokens) and glue(tokens[k + 1]) else k
-    return "".join(tokens[before:k]) + core + "".join(tokens[k + 1:after + 1] if after > k else [])
+    after = tokens[k + 1] if whole and k + 1 < len(tokens) and glue(tokens[k + 1]) else ""
+    return "".join(tokens[before:k]) + core + after
 
 
 def _with_institutions(tokens: list[str], acts: frozenset[str]) -> list[str]:

@@ -187,11 +187,11 @@ def fit(brief: Brief | str, set_id: str, text: tuple[str, ...] | None = None) ->
     if not isinstance(brief, str):  # what the project is: the name's last object word that is not an act
         names = [t for t in _tokens(brief.name) if t not in _actions()]
         head = names[-1] if len(names) >= 2 else ""
-    kind = _other_kind(brief, set_id, text, missing)
+    kind = _other_kind(brief, set_id, missing)
     return Fit(set_id, round(score, 4), tuple(matched), tuple(missing), round(name_score, 4), head, clash, kind)
 
 
-def _other_kind(brief: Brief | str, set_id: str, text: tuple[str, ...], missing: list[str]) -> str:
+def _other_kind(brief: Brief | str, set_id: str, missing: list[str]) -> str:
     """"空气质量≠水质" when the project's name and the type's name end in the same object and each says a kind of it
     the other never mentions (环境空气质量自动监测站 and 水质自动监测站): the rows measure the other kind."""
     name = brief if isinstance(brief, str) else brief.name
