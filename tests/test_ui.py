@@ -124,7 +124,7 @@ def test_browser_draft_edit_download_and_rewrite(app_url, seed_path, tmp_path):
         page.keyboard.press("Enter")
         page.wait_for_function(
             "() => /得分 (\\d+)/.test(document.querySelector('#score').innerText) && "
-            f"Number(document.querySelector('#score').innerText.match(/得分 (\\d+)/)[1]) < {first}", timeout=30_000)
+            f"Number(document.querySelector('#score').innerText.match(/得分 (\\d+)/)[1]) < {first}", timeout=90_000)
         assert "V03" in page.inner_text("#findings") or "V07" in page.inner_text("#findings")
 
         # download the Word file
