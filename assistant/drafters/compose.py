@@ -132,8 +132,9 @@ def object_phrase(brief: Brief) -> str:
         from retrieval.bm25 import _jieba
 
         runs, current, pending = [], [], []
-        for tok in _with_institutions(_jieba().lcut(text, HMM=True), triggers):
-            tok = _strip_suffix(tok, stop)
+        tokens = _with_institutions(_jieba().lcut(text, HMM=True), triggers)
+        stripped = [_strip_suffix(tok, stop) for tok in tokens]
+        for tok in stripped:
             if (re.match(r"^[\u4e00-\u9fff]{2,}$", tok) and tok not in stop) or (current and tok in _HEAD_NOUNS | _HEAD_WORDS):
                 current += pending + [tok]
                 pending = []
@@ -149,7 +150,7 @@ def object_phrase(brief: Brief) -> str:
             # the longest run, a whole one before one cut short by a trailing act (秸秆, not 综合 of 综合利用);
             # head-final: of two as long, the later one (机场新开及加密航线 -> 加密航线)
             best = max(reversed([(_strip_acts(r), r) for r in runs]), key=lambda p: (len(p[0]), p[0] == p[1]))[0]
-            return _whole_term(best, text, triggers) if len(best) <= 2 else best
+            return _whole_term(best, tokens, stripped, triggers) if len(best) <= 2 else best
     return brief.name
 
 
@@ -158,15 +159,11 @@ def object_phrase(brief: Brief) -> str:
 _TERM_GENERICS = frozenset("安全 服务 公共 机构 乡村 农村 城乡 城市 城镇 社区 基础 设施 设备 系统 平台 质量 能力 体系".split())
 
 
-def _whole_term(stub: str, text: str, triggers: frozenset[str]) -> str:
+def _whole_term(stub: str, tokens: list[str], stripped: list[str], triggers: frozenset[str]) -> str:
     """A two-character object with the generic words the name writes around it (食品 + 安全, 乡村 + 振兴, 公共 + 机构 +
     节能, 海外 + 安全): each generic alone says nothing, but the user's term is the whole of them, and a row named 食品抽检
-    or 振兴资金 is not theirs."""
-    from retrieval.bm25 import _jieba
-
-    stop = GENERIC | triggers
-    tokens = _with_institutions(_jieba().lcut(text, HMM=True), triggers)
-    stripped = [_strip_suffix(t, stop) for t in tokens]
+    or 振兴资金 is not theirs. `tokens` are object_phrase's words of the name, `stripped` the same without fund and act
+    suffixes."""
     if stub not in stripped:
         return stub
     k = stripped.index(stub)
