@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,6 +86,58 @@ def indicator_records(sets: Iterable[ExemplarSet]) -> list[IndicatorRecord]:
                                        value=ind.value, basis=ind.basis, set_id=s.id, set_name=s.name,
                                        category=s.category, layouts=layouts, keywords=" ".join(s.keywords[:6])))
     return out
+
+
+_CHROMA_THREAD: tuple[int, Any] | None = None  # (pid, queue of the thread that makes this process's chroma calls)
+_CHROMA_LOCK = threading.Lock()
+_CHROMA_NAME = "zhibiao-chroma"
+
+
+def _chroma_worker(jobs) -> None:
+    while True:
+        future, fn, args, kwargs = jobs.get()
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # noqa: BLE001  handed to the caller, who raises it
+                future.set_exception(exc)
+
+
+def on_chroma_thread(fn, *args, **kwargs):
+    """Run a chromadb call on the one thread this process keeps for them, and wait for it.
+
+    Every thread that queries chromadb keeps state of its own in the client's native code, and glibc keeps those
+    pages after the thread ends: 40 threads sharing one store held ~30 MB more after 1,500 queries than one thread
+    did, and 4 MB more once their calls went through this thread (issue #17, docs/benchmarks.md). A query takes
+    about a millisecond, so one thread serves every caller. A call made on that thread runs at once. The thread is a
+    daemon: Ctrl-C during a long build still ends the process."""
+    global _CHROMA_THREAD
+    import os
+    import queue
+    from concurrent.futures import Future
+
+    if threading.current_thread().name == _CHROMA_NAME:
+        return fn(*args, **kwargs)
+    with _CHROMA_LOCK:
+        if _CHROMA_THREAD is None or _CHROMA_THREAD[0] != os.getpid():  # a forked child has no such thread
+            jobs: queue.SimpleQueue = queue.SimpleQueue()
+            threading.Thread(target=_chroma_worker, args=(jobs,), name=_CHROMA_NAME, daemon=True).start()
+            _CHROMA_THREAD = (os.getpid(), jobs)
+        jobs = _CHROMA_THREAD[1]
+    future: Future = Future()
+    jobs.put((future, fn, args, kwargs))
+    return future.result()
+
+
+def _chroma_bound(method):
+    """A store method that talks to chromadb runs whole on the chroma thread (see on_chroma_thread)."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        return on_chroma_thread(method, *args, **kwargs)
+
+    return wrapper
 
 
 def _client(path: Path | None, url: str):
@@ -190,6 +243,7 @@ class ExemplarStore:
                 f"{embedder.name}（{embedder.dim}维）不一致；请运行 zhibiao library build 重建，或改回原设置")
         return col
 
+    @_chroma_bound
     def build(self, sets: list[ExemplarSet] | None = None, extra: list[IndicatorRecord] | None = None) -> BuildStats:
         """(Re)create both collections from the library plus extra (user) indicators."""
         start = time.perf_counter()
@@ -219,6 +273,7 @@ class ExemplarStore:
         self._allowed.clear()
         return BuildStats(len(sets), len(records), time.perf_counter() - start, self.embedders[SETS].name)
 
+    @_chroma_bound
     def is_current(self, sets: list[ExemplarSet] | None = None) -> bool:
         """True when the store holds exactly the given library (by set ids and content fingerprints)."""
         col = self._collection(SETS)
@@ -240,6 +295,7 @@ class ExemplarStore:
                 self.build(sets, extra=load_user_records(self.path.parent))
         return self
 
+    @_chroma_bound
     def count(self) -> dict[str, int]:
         counts = {name: (col.count() if (col := self._collection(name)) else 0) for name in (SETS, INDICATORS)}
         if counts[SETS] and (col := self._collection(SETS)) is not None:
@@ -247,6 +303,7 @@ class ExemplarStore:
         return counts
 
     # -- searching --------------------------------------------------------------------------------
+    @_chroma_bound
     def _lexical(self, name: str):
         if name not in self._bm25:
             col = self._collection(name)
@@ -265,28 +322,34 @@ class ExemplarStore:
 
     def _vector(self, name: str, text: str, depth: int, where: dict | None) -> list[tuple[str, dict, str]]:
         """Vector ranking as (id, metadata, document); sets aggregate their whole-text and best-part similarity."""
-        col = self._collection(name)
-        if col is None:
-            raise ConfigError("指标库尚未建立：请先运行 zhibiao library build")
-        if name not in self._counts:
-            self._counts[name] = col.count()
-        n = self._counts[name]
-        if n == 0:
-            return []
         # the model reads the head of the text (name and purpose); long tails only slow it down, BM25 reads them all
         query = [self.embedders[name].query(text[:MAX_VECTOR_CHARS]).tolist()]
+        include = ["distances"] if name != SETS else ["metadatas", "distances"]
+
+        def ask() -> tuple[int, Any]:  # on the chroma thread: the collection, its size (once) and the query
+            col = self._collection(name)
+            if col is None:
+                raise ConfigError("指标库尚未建立：请先运行 zhibiao library build")
+            if name not in self._counts:
+                self._counts[name] = col.count()
+            n = self._counts[name]
+            if n == 0:
+                return 0, None
+            depth_n = min(depth, n) if name != SETS else min(max(depth * 8, 200), n)
+            return n, col.query(query_embeddings=query, n_results=depth_n, where=where, include=include)
+
+        n, res = on_chroma_thread(ask)
+        if n == 0:
+            return []
         if name != SETS:
             # metadata come from the rows already read for BM25: asking chroma for them doubles the query's time
             if name not in self._meta_of:
                 _, ids, metas, _ = self._lexical(name)
                 self._meta_of[name] = {i: m or {} for i, m in zip(ids, metas)}
             meta_of = self._meta_of[name]
-            res = col.query(query_embeddings=query, n_results=min(depth, n), where=where, include=["distances"])
             # equal distances (rows with the same text) are ordered by id, so a server and an embedded store agree
             rows = sorted(zip(res["ids"][0], res["distances"][0]), key=lambda r: (round(float(r[1]), 6), r[0]))
             return [(i, meta_of.get(i, {}), "") for i, _ in rows]
-        res = col.query(query_embeddings=query, n_results=min(max(depth * 8, 200), n), where=where,
-                        include=["metadatas", "distances"])
         full: dict[str, float] = {}
         part: dict[str, float] = {}
         info: dict[str, tuple[dict, str]] = {}

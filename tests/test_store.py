@@ -55,6 +55,39 @@ def test_hybrid_ranking_uses_both_signals(store):
     assert any("电梯" in h.metadata["name"] for h in hits[:3])
 
 
+# Issue #17: every thread that queried chromadb kept native state the server never gave back (40 worker threads held
+# ~30 MB more than one). Searches from many threads run their chroma calls on one thread, with the same results.
+def test_searches_from_many_threads_query_chroma_on_one_thread(store):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    seen: set[str] = set()
+
+    class Recording(ExemplarStore):
+        def _collection(self, name, create=False):
+            seen.add(threading.current_thread().name)
+            return super()._collection(name, create)
+
+    shared = Recording(path=store.path, embedding="ngram")
+    alone = {q: [h.id for h in store.search_sets(q, k=5)] + [h.id for h in store.search_indicators(q, k=5)]
+             for q in QUERIES}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        got = dict(zip(QUERIES * 3, pool.map(
+            lambda q: [h.id for h in shared.search_sets(q, k=5)] + [h.id for h in shared.search_indicators(q, k=5)],
+            QUERIES * 3)))
+    assert got == alone
+    assert seen == {"zhibiao-chroma"}
+
+
+def test_a_chroma_call_made_on_the_chroma_thread_runs_at_once_and_errors_reach_the_caller():
+    from retrieval.store import on_chroma_thread
+
+    assert on_chroma_thread(lambda: on_chroma_thread(lambda: 41) + 1) == 42  # nested: no deadlock
+    with pytest.raises(ZeroDivisionError):
+        on_chroma_thread(lambda: 1 / 0)
+    assert on_chroma_thread(lambda: "still serving") == "still serving"
+
+
 def test_embedding_mismatch_is_refused(store):
     other = ExemplarStore(path=store.path, embedding="e5")
     with pytest.raises(ConfigError, match="不一致"):
