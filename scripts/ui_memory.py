@@ -45,7 +45,12 @@ def rss_parts(pid: int) -> str:
         key, _, value = line.partition(":")
         if key in ("RssAnon", "RssFile"):
             fields[key] = int(value.split()[0]) / 1024
-    return f"匿名 {fields.get('RssAnon', float('nan')):.0f} MB，文件映射 {fields.get('RssFile', float('nan')):.0f} MB"
+    try:
+        threads = len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        threads = -1
+    return (f"匿名 {fields.get('RssAnon', float('nan')):.0f} MB，文件映射 {fields.get('RssFile', float('nan')):.0f} MB，"
+            f"线程 {threads}")
 
 
 def free_port() -> int:

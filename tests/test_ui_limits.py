@@ -176,3 +176,49 @@ def test_idle_trim_gives_back_the_model_weights_pages_and_encoding_still_works()
     assert _weights_resident_kb() > 1024
     trim_memory()
     assert _weights_resident_kb() < 256
+
+
+# Issue #17: anyio keeps every worker thread a busy hour started until a later call finds it idle, so a quiet server
+# kept them all (18 threads at baseline, 28 after 800 drafts, 28 still after idle minutes). The idle trim stops them.
+def test_the_idle_trim_stops_the_idle_worker_threads_of_the_servers_loop(monkeypatch):
+    import asyncio
+    import threading
+    import time
+
+    import anyio.to_thread
+    from anyio._backends._asyncio import WorkerThread
+
+    from ui.body_limit import prune_worker_threads
+
+    monkeypatch.setattr(WorkerThread, "MAX_IDLE_TIME", 0.2)  # anyio's 10 s, shortened so the test does not wait
+    ready, stop = threading.Event(), []
+
+    async def serve() -> None:  # like uvicorn: a root task that runs until the server stops
+        stop.append(asyncio.Event())
+        ready.set()
+        await stop[0].wait()
+
+    loop = asyncio.new_event_loop()
+    server = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    server.start()
+    ready.wait(10)
+
+    def workers() -> int:  # this loop's (other tests' servers may have theirs)
+        return sum(t.name == "AnyIO worker thread" and getattr(t, "loop", None) is loop for t in threading.enumerate())
+
+    async def busy(n: int) -> None:  # n handlers at once, as n clients drafting at the same time
+        await asyncio.gather(*(anyio.to_thread.run_sync(time.sleep, 0.3) for _ in range(n)))
+
+    try:
+        asyncio.run_coroutine_threadsafe(busy(6), loop).result(10)
+        assert workers() >= 6
+        time.sleep(0.5)
+        assert workers() >= 6  # idle, and nothing stops them on its own
+        assert prune_worker_threads(loop) >= 5
+        assert workers() <= 1
+        asyncio.run_coroutine_threadsafe(busy(2), loop).result(10)  # the next request still gets its threads
+    finally:
+        loop.call_soon_threadsafe(stop[0].set)
+        server.join(5)
+    loop.close()
+    assert prune_worker_threads(loop) == 0 and prune_worker_threads(None) == 0

@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 _first = None
+_first_regions = None
 _reports = 0
 
 
@@ -76,6 +77,76 @@ def _temp_files() -> list[str]:
     return lines
 
 
+def _pymalloc() -> list[str]:
+    """pymalloc's own totals (sys._debugmallocstats, which writes to the C stderr): how much of its arenas' memory
+    holds live small objects. A low share means fragmentation that no gc or malloc_trim can give back."""
+    import sys
+    import tempfile
+
+    keys = ("# arenas allocated current", "# bytes in allocated blocks", "# bytes in available blocks",
+            "# bytes lost to pool headers", "# bytes lost to quantization", "# bytes lost to arena alignment",
+            "Total")
+    try:
+        with tempfile.TemporaryFile(mode="w+") as tmp:
+            sys.stderr.flush()
+            saved = os.dup(2)
+            try:
+                os.dup2(tmp.fileno(), 2)
+                sys._debugmallocstats()
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            tmp.seek(0)
+            text = tmp.read()
+    except (OSError, AttributeError):
+        return []
+    return [f"  {line.strip()}" for line in text.splitlines() if line.strip().startswith(keys)]
+
+
+def _pinning(top: int = 12) -> list[str]:
+    """What keeps sparse 1 MiB regions of the small-object heap alive: live objects (gc-tracked ones and the strings,
+    numbers and bytes they hold) grouped by address; for the regions holding fewest objects, what those objects are."""
+    import sys
+
+    regions: dict[int, list] = {}
+    seen: set[int] = set()
+    for obj in gc.get_objects():
+        for o in [obj] + [r for r in gc.get_referents(obj) if isinstance(r, (str, bytes, int, float, tuple))]:
+            if id(o) in seen:
+                continue
+            seen.add(id(o))
+            try:
+                size = sys.getsizeof(o)
+            except TypeError:
+                continue
+            if size <= 512:  # pymalloc's objects; larger ones come from malloc
+                regions.setdefault(id(o) >> 20, []).append(o)
+    global _first_regions
+    sparse = sorted(regions.items(), key=lambda kv: len(kv[1]))
+    new = {k: v for k, v in regions.items() if _first_regions is not None and k not in _first_regions}
+    if _first_regions is None:
+        _first_regions = set(regions)
+    out = [f"  {len(regions)} regions hold small objects; {sum(len(v) < 50 for v in regions.values())} hold fewer "
+           f"than 50, {sum(len(v) < 500 for v in regions.values())} fewer than 500"]
+    kinds: Counter = Counter()
+    for _, objs in sparse[: max(top * 4, 40)]:
+        kinds.update(type(o).__qualname__ for o in objs)
+    out.append("  in the sparsest regions: " + ", ".join(f"{k} ×{n}" for k, n in kinds.most_common(15)))
+    for key, objs in sparse[:top]:
+        sample = "; ".join(repr(o)[:60] for o in objs[:4])
+        out.append(f"  region {key:#x}: {len(objs)} objects: {sample}")
+    if new:
+        fresh: Counter = Counter()
+        for objs in new.values():
+            fresh.update(f"{type(o).__module__}.{type(o).__qualname__}" for o in objs)
+        out.append(f"  {len(new)} regions new since report 1, holding {sum(map(len, new.values()))} objects: "
+                   + ", ".join(f"{k} ×{n}" for k, n in fresh.most_common(20)))
+        for key, objs in sorted(new.items(), key=lambda kv: len(kv[1]))[:top]:
+            sample = "; ".join(repr(o)[:80] for o in objs[:6])
+            out.append(f"  new region {key:#x}: {len(objs)} objects: {sample}")
+    return out
+
+
 def report(path: str, top: int = 30) -> None:
     global _first, _reports
     import tracemalloc
@@ -85,6 +156,14 @@ def report(path: str, top: int = 30) -> None:
     counts = Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
     out.append(f"gc objects: {sum(counts.values())}")
     out += [f"  {n:>9}  {name}" for name, n in counts.most_common(top)]
+    import threading
+
+    names = Counter(t.name.split("-")[0] if t.name.startswith("Thread-") else t.name for t in threading.enumerate())
+    out.append(f"threads: {threading.active_count()} ({', '.join(f'{n} ×{k}' for n, k in names.most_common())})")
+    out.append("pymalloc:")
+    out += _pymalloc()
+    out.append("sparse heap regions:")
+    out += _pinning()
     out.append("gradio bookkeeping (len > 8):")
     out += _gradio_sizes()
     out.append("temp files:")
