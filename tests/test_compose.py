@@ -64,6 +64,12 @@ def test_of_two_objects_as_long_the_name_ends_with_the_one_the_money_is_for():
     assert object_phrase(Brief(name="省级文化产业资金扶持小微文化企业")) == "小微文化企业"
 
 
+@pytest.mark.parametrize("name,obj", [("城区路灯维护及电费", "路灯"), ("农田灌溉机井维修及电费", "农田灌溉机井"),
+                                      ("社区卫生服务站维修及租金", "社区卫生服务站")])
+def test_a_bill_the_money_pays_is_not_the_object(name, obj):
+    assert object_phrase(Brief(name=name)) == obj
+
+
 def test_archetypes_are_written_each_for_its_work_not_one_template():
     rows = {a["id"]: {re.sub(r"\{OBJ\}", "", r["name"]) for r in a["rows"]} for a in archetypes()}
     assert len(rows) >= 10

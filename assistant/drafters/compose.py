@@ -120,6 +120,9 @@ def _phrases(text: str, triggers: list[str]) -> int:
 _RUNNING = ("运行", "运营", "运转")
 
 
+_BILL = re.compile(r"^[\u4e00-\u9fff]{1,2}(?:费|租金)$")
+
+
 def object_phrase(brief: Brief) -> str:
     """The brief's own object as a phrase: the longest run of object words in the name (else the purpose)."""
     triggers = money_acts()
@@ -148,8 +151,10 @@ def object_phrase(brief: Brief) -> str:
             runs.append("".join(current))
         if runs:
             # the longest run, a whole one before one cut short by a trailing act (秸秆, not 综合 of 综合利用);
-            # head-final: of two as long, the later one (机场新开及加密航线 -> 加密航线)
-            best = max(reversed([(_strip_acts(r), r) for r in runs]), key=lambda p: (len(p[0]), p[0] == p[1]))[0]
+            # head-final: of two as long, the later one (机场新开及加密航线 -> 加密航线); a bill the money pays
+            # (电费, 租金) is not what the project keeps going (路灯维护及电费 -> 路灯)
+            best = max(reversed([(_strip_acts(r), r) for r in runs]),
+                       key=lambda p: (not _BILL.search(p[0]), len(p[0]), p[0] == p[1]))[0]
             return _whole_term(best, tokens, stripped, triggers) if len(best) <= 2 else best
     return brief.name
 
