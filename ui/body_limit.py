@@ -155,9 +155,10 @@ def prune_worker_threads(loop, timeout: float = 10.0) -> int:
 
     Gradio runs every sync handler on anyio's worker threads. anyio starts a thread whenever none is idle and stops
     an idle one only when a later call finds it idle for 10 s or more, so after a busy hour every thread the peak
-    needed stays alive through the quiet night, each holding its stack pages and its share of the heap (issue #17:
-    18 threads at baseline, 28 after 800 drafts from 4 clients, still 28 after idle minutes). One no-op call made
-    from the loop when idle lets anyio stop them all but the one it runs on. Called from the idle-trim thread."""
+    needed stays alive through the quiet night (issue #17: 18 threads at baseline, 28 after 800 drafts from 4
+    clients, still 28 after idle minutes; now 20). One no-op call made from the loop when idle lets anyio stop them
+    all but the one it runs on. The threads go; RSS did not move measurably with them (docs/benchmarks.md), since
+    what they allocated is in shared heaps. Called from the idle-trim thread."""
     if loop is None or loop.is_closed():
         return 0
     import asyncio
