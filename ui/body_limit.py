@@ -120,7 +120,6 @@ class IdleTrim:
         self.trimmed = True
         self.trims = 0
         self.loop = None  # set by the middleware on the first request
-        self.pruned = 0  # worker threads stopped by the idle trims so far
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="zhibiao-idle-trim", daemon=True)
 
@@ -139,7 +138,7 @@ class IdleTrim:
         while not self._stop.wait(self.poll):
             if not self.trimmed and self._time() - self.last >= self.idle:
                 self.trimmed = True
-                self.pruned += prune_worker_threads(self.loop)
+                prune_worker_threads(self.loop)
                 trim_memory()
                 self.trims += 1
                 from ui.tempfiles import prune

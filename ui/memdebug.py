@@ -106,6 +106,7 @@ def _pymalloc() -> list[str]:
 def _pinning(top: int = 12) -> list[str]:
     """What keeps sparse 1 MiB regions of the small-object heap alive: live objects (gc-tracked ones and the strings,
     numbers and bytes they hold) grouped by address; for the regions holding fewest objects, what those objects are."""
+    global _first_regions
     import sys
 
     regions: dict[int, list] = {}
@@ -121,7 +122,6 @@ def _pinning(top: int = 12) -> list[str]:
                 continue
             if size <= 512:  # pymalloc's objects; larger ones come from malloc
                 regions.setdefault(id(o) >> 20, []).append(o)
-    global _first_regions
     sparse = sorted(regions.items(), key=lambda kv: len(kv[1]))
     new = {k: v for k, v in regions.items() if _first_regions is not None and k not in _first_regions}
     if _first_regions is None:
