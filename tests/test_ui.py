@@ -187,6 +187,20 @@ def _fitting(unit: str, question: str) -> str:
     return "≥95%" if "指标值" in question else "按实施方案执行"
 
 
+def _type_into_cell(page, cell, value: str) -> None:
+    """Type a value into a dataframe cell as a user does, and look that the cell took it: under load a double-click
+    can land before the cell is ready to edit, and a user would simply click again."""
+    for _ in range(3):
+        cell.dblclick()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+        if cell.inner_text().replace("⋮", "").strip() == value:  # the cell's menu button shows as ⋮
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"the cell did not take {value!r}: it shows {cell.inner_text()!r}")
+
+
 @pytest.mark.browser
 def test_browser_answers_the_open_facts_form(app_url):
     with browser_page() as page:
@@ -207,14 +221,14 @@ def test_browser_answers_the_open_facts_form(app_url):
             unit = page.locator(f'#facts [data-testid="cell-{i}-3"]').inner_text().strip()
             question = page.locator(f'#facts [data-testid="cell-{i}-2"]').inner_text().strip()
             values.append(_fitting(unit, question))
-            cell = page.locator(f'#facts [data-testid="cell-{i}-5"]')
-            cell.dblclick()
-            page.keyboard.press("Control+A")
-            page.keyboard.type(values[-1])
-            page.keyboard.press("Enter")
+            _type_into_cell(page, page.locator(f'#facts [data-testid="cell-{i}-5"]'), values[-1])
         page.click("#facts-fill")
-        page.wait_for_function("() => document.querySelector('#facts-note').innerText.includes('待补充 0 项')",
-                               timeout=120_000)  # under load the fill waits for the queue
+        try:
+            page.wait_for_function("() => document.querySelector('#facts-note').innerText.includes('待补充 0 项')",
+                                   timeout=120_000)  # under load the fill waits for the queue
+        except Exception as exc:  # say what the page showed, not only that the wait ran out
+            raise AssertionError(f"the fill did not close the open facts: {page.inner_text('#facts-note')!r}; "
+                                 f"reply {page.inner_text('#facts-reply')!r}; typed {values}") from exc
         table = page.inner_text("#table")
         assert "{" not in table and "}" not in table
         assert any(v in table for v in values)
