@@ -261,6 +261,46 @@ def extract_rates(text: str) -> list[Rate]:
     return out
 
 
+@dataclass(frozen=True)
+class CostPart:
+    """A stated amount for one part of the money: '全年支付路灯电费86万元' -> 路灯电费, 860000 元, as '86万元'."""
+
+    item: str
+    amount: float  # in 元
+    raw: str  # the number and unit as the user wrote them: 86万元
+
+
+# a part is named by what it pays for, ending in a money word (电费, 设备购置费, 劳务报酬, 租金)
+_PART_ENDS = ("费", "经费", "资金", "款", "租金", "补助", "补贴", "奖励", "奖补", "报酬", "支出", "成本", "价款")
+_PART_RE = re.compile(r"(?P<run>[\u4e00-\u9fff]{2,24})[：:\s]*(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>万元|元)(?![/／每])")
+# what comes between the item and its amount (电费约86万元, 设备购置费为40万元, 租金合计12万元)
+_PART_FILLER = re.compile(r"(?:约为|约|共计|合计|总计|共|为|计|需要|需|预计|安排|列支|拟|计划|大约|不超过|不高于|最高|控制在)+$")
+# the words before an item that say what is done with it, not what it is (全年支付路灯电费, 其中设备购置费)
+_PART_LEAD = re.compile(r"^.*(?:支付|用于|安排|其中|包括|包含|含|列支|全年|年度|主要|以及|另有|另|需|缴纳|拨付|发放|承担)")
+# a source of the money (中央财政补助资金, 县级配套, 自筹) or the whole of it (预算, 总投资, 项目资金) is no part
+_NOT_A_PART = re.compile(r"财政|中央|省级|市级|县级|区级|本级|上级|配套|自筹|预算|投资|总|合计|结余|结转|"
+                         r"^(?:项目|专项|工作|补助|业务|运行)?(?:资金|经费|费用|补助|补贴)$")
+
+
+def extract_cost_parts(text: str, budget: float | None = None) -> list[CostPart]:
+    """Amounts the user stated for parts of the money (电费86万元, 其中设备购置费40万元), not per-unit standards
+    (每盏120元: a Rate), not sources of the money (中央补助资金80万元) and not the whole budget."""
+    out: list[CostPart] = []
+    for m in _PART_RE.finditer(text or ""):
+        run = _PART_FILLER.sub("", m.group("run"))
+        if "每" in run or not run.endswith(_PART_ENDS):
+            continue
+        item = _PART_LEAD.sub("", run)
+        if len(item) < 2 or _NOT_A_PART.search(item):
+            continue
+        number = float(m.group("num").replace(",", ""))
+        amount = number * (10000 if m.group("unit") == "万元" else 1)
+        if amount <= 0 or (budget is not None and amount >= budget) or any(p.item == item for p in out):
+            continue
+        out.append(CostPart(item, amount, m.group("num") + m.group("unit")))
+    return out
+
+
 def parse_amount(text: str | float | int | Decimal | None) -> Decimal | None:
     """'295900.00', '29.59万元', '1,000,000元', 1200000 -> Decimal 元."""
     if text is None or text == "":
@@ -339,6 +379,21 @@ class Brief(BaseModel):
 
     def rates(self) -> list[Rate]:
         return extract_rates(" ".join(x for x in (self.purpose, self.goal) if x))
+
+    def cost_parts(self) -> list[CostPart]:
+        """The amounts stated for parts of the money: the budget lines, then those the purpose and goal name."""
+        from assistant.values import number_text
+
+        def written(yuan: float) -> str:
+            return f"{number_text(round(yuan / 10000, 6))}万元" if yuan >= 10000 else f"{number_text(yuan)}元"
+
+        budget = float(self.budget) if self.budget is not None else None
+        parts = [CostPart(clean(line.item), float(line.amount), written(float(line.amount)))
+                 for line in self.budget_lines if line.amount is not None and line.amount > 0 and clean(line.item)]
+        for part in extract_cost_parts(" ".join(x for x in (self.purpose, self.goal) if x), budget):
+            if not any(p.item == part.item or p.amount == part.amount for p in parts):
+                parts.append(part)
+        return parts
 
     def quantities(self) -> list[Quantity]:
         return extract_quantities(" ".join(x for x in (self.purpose, self.goal, self.name) if x))

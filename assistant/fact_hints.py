@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from assistant.brief import CostPart
 from assistant.models import ProjectSheet
 from assistant.open_facts import OpenFact
 from assistant.taxonomy import is_cost_level2
@@ -29,15 +32,59 @@ def _quantity_rows(sheet: ProjectSheet, unit: str, skip: int | None):
             yield ind, pv
 
 
-def _unit_cost(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
-    """Budget ÷ the quantity of a row in the denominator's unit."""
-    money, _, per = fact.unit.partition("/")
+def _parts(sheet: ProjectSheet, parts: list[CostPart] | None = None) -> list[CostPart]:
+    """The amounts stated for parts of the money: given by the drafter (its brief's budget lines too), or read from
+    the sheet's 资金用途."""
+    if parts is not None:
+        return parts
+    from assistant.brief import extract_cost_parts
+
+    return extract_cost_parts(" ".join([sheet.fund_use, *sheet.goals]), _budget(sheet))
+
+
+def _names_part(name: str, part: CostPart) -> bool:
+    """The row costs this part: 单灯年电费 names 路灯电费 (the bill 电费), 单台设备购置成本 names 设备购置费."""
+    stem = re.sub(r"(?:经费|费用|资金|支出|成本|费)$", "", part.item)
+    bill = part.item[-2:] if part.item.endswith("费") else ""
+    return bool(stem and stem in name) or bool(bill and bill in name)
+
+
+def money_for(sheet: ProjectSheet, name: str, parts: list[CostPart] | None = None) -> tuple[float, str, str] | None:
+    """The money a cost row divides, how it was found, and from what: "part", the stated part the row names
+    (路灯电费86万元 for 单灯年电费); "rest", when parts are stated and the row names none, the budget less them, which is
+    uncertain, since only the user knows whether the row's cost includes them (单灯年维护费用 with 电费 stated apart);
+    "budget", the whole budget when no part is stated."""
     budget = _budget(sheet)
-    if money not in ("元", "万元") or not per or budget is None or not _yearly(per) or not _a_cost(sheet, fact):
+    if budget is None:
         return None
+    parts = _parts(sheet, parts)
+    named = [p for p in parts if _names_part(name, p)]
+    if named:
+        total = sum(p.amount for p in named)
+        return total, "、".join(f"{p.item}{p.raw}" for p in named), "part"
+    rest = sum(p.amount for p in parts)
+    if parts and rest < budget:
+        return budget - rest, f"预算{_fmt(budget / 10000)}万元扣除{'、'.join(p.item + p.raw for p in parts)}后的" \
+                              f"{_fmt((budget - rest) / 10000)}万元", "rest"
+    return budget, f"项目预算{_fmt(budget / 10000)}万元", "budget"
+
+
+def _unit_cost(sheet: ProjectSheet, fact: OpenFact, parts: list[CostPart] | None = None) -> tuple[str, str] | None:
+    """Budget (or the part of it the row costs) ÷ the quantity of a row in the denominator's unit."""
+    money, _, per = fact.unit.partition("/")
+    if money not in ("元", "万元") or not per or not _yearly(per) or not _a_cost(sheet, fact):
+        return None
+    found = money_for(sheet, sheet.indicators[fact.index].name, parts)
+    if found is None:
+        return None
+    amount, how, source = found
     for ind, pv in _quantity_rows(sheet, _base(per), fact.index):
-        cost = budget / pv.number / (10000 if money == "万元" else 1)
-        return _fmt(cost), f"预算{_fmt(budget / 10000)}万元 ÷ “{ind.name}”{_fmt(pv.number)}{pv.unit}"
+        cost = amount / pv.number / (10000 if money == "万元" else 1)
+        why = f"{how} ÷ “{ind.name}”{_fmt(pv.number)}{pv.unit}"
+        if source == "rest":  # the whole budget is the other answer: the user says which holds
+            whole = _budget(sheet) / pv.number / (10000 if money == "万元" else 1)
+            why += f"；若该单价包含上述各项，则按预算全额测算为{_fmt(whole)}{money}/{per}"
+        return _fmt(cost), why
     return None
 
 
@@ -117,7 +164,17 @@ def suggest(sheet: ProjectSheet, fact: OpenFact) -> OpenFact:
     return fact.model_copy(update={"suggestion": found[0], "reasoning": found[1]})
 
 
-def derive_unit_cost(sheet: ProjectSheet) -> tuple[ProjectSheet, list[str]]:
+def _ask_which(sheet: ProjectSheet, fact: OpenFact, ind, without: str, quantity, parts: list[CostPart] | None) -> str:
+    """The note for a unit cost the stated parts leave open: both answers, and the question only the user can settle."""
+    qrow, qv = quantity
+    money, _, per = fact.unit.partition("/")
+    whole = _budget(sheet) / qv.number / (10000 if money == "万元" else 1)
+    parts = "、".join(p.item + p.raw for p in _parts(sheet, parts)) or "另列的费用"
+    return (f"“{ind.name}”未自动填写：预算中另列了{parts}。不含这些费用时，按“{qrow.name}”{_fmt(qv.number)}{qv.unit}测算"
+            f"约为{without}{fact.unit}；含这些费用时约为{_fmt(whole)}{fact.unit}。请确认单价口径后填写。")
+
+
+def derive_unit_cost(sheet: ProjectSheet, parts: list[CostPart] | None = None) -> tuple[ProjectSheet, list[str]]:
     """Fill the one unit-cost cap that the user's own figures answer, and say how (the draft's notes).
 
     "改造公厕单座建安造价 ≤{X:…}万元/座" with a budget of 240万元 and "提升改造公共厕所座数 =24座" becomes ≤10万元/座: the
@@ -134,18 +191,24 @@ def derive_unit_cost(sheet: ProjectSheet) -> tuple[ProjectSheet, list[str]]:
         ind = sheet.indicators[fact.index]
         if not is_cost_level2(ind.level2) or not ind.value.lstrip().startswith(("≤", "<=")):
             continue
-        cost = _unit_cost(sheet, fact)  # the budget, the money unit and a yearly denominator, or None
+        cost = _unit_cost(sheet, fact, parts)  # the money, the money unit and a yearly denominator, or None
         quantities = list(_quantity_rows(sheet, _base(fact.unit.partition("/")[2]), fact.index))
         if cost and len(quantities) == 1:
-            candidates.append((fact, ind, cost[0], quantities[0]))
-    if len(candidates) != 1:
-        return sheet, []
-    fact, ind, cost, (qrow, qv) = candidates[0]
-    filled, refused = fill(sheet, {fact.key: cost})
-    if refused:
-        return sheet, []
-    how = f"按项目预算{_fmt(_budget(sheet) / 10000)}万元÷“{qrow.name}”{_fmt(qv.number)}{qv.unit}测算的上限"
-    rows = [r.model_copy(update={"basis": f"{r.basis}；{how}" if r.basis else f"预算支出标准：{how}"})
-            if i == fact.index else r for i, r in enumerate(filled.indicators)]
-    note = f"“{ind.name}”{rows[fact.index].value}是{how}，请按实际单价核对。"
-    return filled.model_copy(update={"indicators": rows}), [note]
+            candidates.append((fact, ind, cost, quantities[0], money_for(sheet, ind.name, parts)))
+    # a row that names a stated part is paid from it; the rest share what is left, so only one of them can be
+    # capped by it, and only when no stated part might be inside its cost
+    own = [c for c in candidates if c[4][2] == "part"]
+    shared = [c for c in candidates if c[4][2] != "part"]
+    chosen = own + (shared if len(shared) == 1 and shared[0][4][2] == "budget" else [])
+    notes = [_ask_which(sheet, fact, ind, cost[0], q, parts) for fact, ind, cost, q, (_, _, source) in shared if source == "rest"]
+    filled_sheet = sheet
+    for fact, ind, cost, (qrow, qv), (_, how_money, _) in chosen:
+        filled, refused = fill(filled_sheet, {fact.key: cost[0]})
+        if refused:
+            continue
+        how = f"按{how_money}÷“{qrow.name}”{_fmt(qv.number)}{qv.unit}测算的上限"
+        rows = [r.model_copy(update={"basis": f"{r.basis}；{how}" if r.basis else f"预算支出标准：{how}"})
+                if i == fact.index else r for i, r in enumerate(filled.indicators)]
+        notes.append(f"“{ind.name}”{rows[fact.index].value}是{how}，请按实际单价核对。")
+        filled_sheet = filled.model_copy(update={"indicators": rows})
+    return filled_sheet, notes

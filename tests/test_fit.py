@@ -179,3 +179,36 @@ def test_a_programme_the_name_quotes_must_be_the_types_own():
     assert "春风行动" in project_objects(brief)
     assert not fit(brief, "x", text=other).fits
     assert fit(brief, "y", text=own).fits
+
+
+@pytest.mark.parametrize("name,purpose,set_id,unmeasured", [
+    # both name the 社区卫生服务中心, but the type's rows measure services, nothing bought
+    ("社区卫生服务中心设备购置", "购置DR、彩超等医疗设备8台", "basic-public-health", "购置"),
+    ("县人民医院医疗设备购置项目", "", "hospital-equipment-purchase", ""),
+    ("2025年城区公共厕所提升改造", "", "toilet-building-upgrade", ""),
+    ("食品安全专项业务费", "", "food-safety-sampling-inspection", ""),  # the name buys and builds nothing
+])
+def test_a_project_that_buys_or_builds_does_not_fit_a_type_whose_rows_count_nothing_bought(
+        name, purpose, set_id, unmeasured):
+    f = fit(Brief(name=name, purpose=purpose), set_id)
+    assert f.unmeasured == unmeasured, f
+    if unmeasured:
+        assert not f.fits
+
+
+def test_the_head_is_what_is_done_to_not_the_verb():
+    """机关办公用房租赁 is about 办公用房: a 公租房 type that shares 租赁 and 物业服务 does not fit it."""
+    brief = Brief(name="机关办公用房租赁", purpose="租赁办公用房1200平方米，年租金为36万元，物业服务费9万元")
+    f = fit(brief, "public-rental-housing")
+    assert f.head == "办公用房" and "办公用房" in f.missing and not f.fits, f
+    assert fit(Brief(name="公共租赁住房运营管理", purpose="管理公租房860套"), "public-rental-housing").fits
+
+
+def test_a_rental_without_a_fitting_type_is_composed_as_a_lease(exemplar_drafter):
+    d = exemplar_drafter.draft(Brief(name="县档案馆临时库房租赁", purpose="租用临时库房800平方米存放待整理档案",
+                                     budget="28万元", year=2026))
+    names = [i.name for i in d.sheet.indicators]
+    assert any("租金" in n for n in names) and any(i.value == "=800平方米" for i in d.sheet.indicators), names
+    assert all("库房" in n or "租" in n or "办公" in n for n in names if "满意度" not in n), names
+    assert any("租赁" in n and "通用框架" in n for n in d.notes), d.notes
+    assert not any("成果" in n for n in names)  # not the general work archetype's outputs

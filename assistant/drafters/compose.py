@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from assistant.brief import _MEASURE_ENDS, Brief, Quantity
+from assistant.brief import _MEASURE_ENDS, Brief, CostPart, Quantity
 from assistant.drafters.fit import _FUND_SUFFIX, GENERIC, _found, _tokens, library_texts
 from assistant.drafters.slots import SLOT_RE, SlotFiller
 from assistant.lexicon import cjk_bigrams, jaccard
 from assistant.models import Indicator
-from assistant.taxonomy import QUANTITY, convert_level2, level1_for
+from assistant.taxonomy import COST2, QUANTITY, convert_level2, level1_for
 from assistant.values import number_text
 
 MAX_RETRIEVED_PER_LEVEL2 = 1
@@ -237,6 +237,18 @@ def quantity_row(q: Quantity, brief: Brief, layout: str) -> Indicator:
                      basis=f"计划标准：{brief.name}实施方案及年度工作计划")
 
 
+def cost_part_row(part: CostPart, brief: Brief, layout: str) -> Indicator:
+    """A 成本指标 for an amount the user stated for one part of the money (路灯电费86万元 -> 路灯电费支出 ≤86万元): the
+    part is kept within what was budgeted for it, and the reviewer sees the figure the budget was built from."""
+    paid = part.item.endswith(("补助", "补贴", "奖励", "奖补", "报酬"))
+    name = part.item if part.item.endswith(("支出", "成本")) else part.item + ("发放总额" if paid else "支出")
+    level2 = convert_level2(COST2, layout) or COST2
+    return Indicator(level1=level1_for(level2, layout) or "产出指标", level2=level2, name=name,
+                     description=f"全年{part.item}实际{'发放' if paid else '支出'}金额，以财务账面支出为准，"
+                                 f"不超过预算安排的{part.raw}",
+                     value=f"≤{part.raw}", basis=f"预算支出标准：{brief.name}预算明细（{part.item}{part.raw}）")
+
+
 def _act(brief: Brief) -> str:
     for verb in ("改造", "修缮", "加固", "整治", "新建", "建设"):
         if verb in brief.name or verb in brief.purpose:
@@ -278,7 +290,9 @@ def archetype_rows(brief: Brief, archetype: dict, obj: str, filler: SlotFiller) 
         if level2 is None:
             continue
         text = {k: row[k].replace("建设改造", act).replace("{OBJ}", obj).replace("{FUND}", fund)
-                .replace("{PROJECT}", brief.name).replace("{UNIT}", unit) for k in ("name", "description", "value", "basis")}
+                .replace("{PROJECT}", brief.name).replace("{UNIT}", unit)
+                .replace("{MEASURE}", "面积" if _UNIT_NOUN.get(unit) == "面积" else "数量")
+                for k in ("name", "description", "value", "basis")}
         ind = Indicator(level1=level1_for(level2, brief.layout) or "", level2=level2, name=text["name"],
                         description=filler.fill(text["description"]), value=filler.fill(text["value"]),
                         basis=filler.fill(text["basis"]))
@@ -403,6 +417,10 @@ def composition_note(brief: Brief, comp: Composition, nearest: str, fit) -> str:
     elif fit.kind:  # the same thing, another kind: 空气质量 自动监测站 is not a 水质 one
         mine, theirs = fit.kind.split("≠")
         why = f"最接近的“{nearest}”针对的是{theirs}，本项目针对的是{mine}"
+    elif fit.unmeasured:  # the objects match, but nothing the type's rows count is bought or built
+        why = f"最接近的“{nearest}”的指标不计量{fit.unmeasured}内容，本项目资金用于{fit.unmeasured}"
+    elif fit.head and fit.head in fit.missing:  # it matches what is done (租赁), not what it is done to (办公用房)
+        why = f"最接近的“{nearest}”不涉及本项目的对象“{fit.head}”"
     else:
         why = f"最接近的“{nearest}”对象吻合度仅{fit.score:.0%}"
     note = (f"示范指标库中没有与“{brief.name}”相符的项目类型（{why}），"

@@ -15,14 +15,14 @@ import time
 from assistant.brief import Brief, Quantity
 from assistant.draft import Draft, Source, Trace, register
 from assistant.drafters.slots import SlotFiller, same_unit
-from assistant.drafters.compose import compose, composition_note, quantity_row
+from assistant.drafters.compose import compose, composition_note, cost_part_row, quantity_row
 from assistant.drafters.fit import fit, rank_by_fit
 from assistant.fact_hints import derive_unit_cost
 from assistant.lexicon import cjk_bigrams
 from assistant.models import Indicator, ProjectSheet
 from assistant.report import ProjectReport, check_project
 from assistant.settings import Settings
-from assistant.taxonomy import QUANTITY
+from assistant.taxonomy import QUANTITY, is_cost_level2
 
 MAX_QUANTITY_ROWS = 4
 MAX_STATED_ROWS = 7  # count rows a brief's stated quantities may reach
@@ -192,10 +192,11 @@ class ExemplarDrafter:
             rows, sources = comp.rows, _composed_sources(comp)
             notes = [composition_note(brief, comp, primary.name, best)]
         rows = self._add_stated_quantities(brief, rows, filler)
+        rows = _add_cost_parts(brief, rows)
         sheet = ProjectSheet(code=brief.code, name=brief.name, department=brief.department, year=brief.year,
                              layout=brief.layout, budget={"total": brief.budget, "fiscal": brief.budget},
                              fund_use=brief.purpose, goals=[brief.goal or compose_goal(brief, rows)], indicators=rows)
-        sheet, derived = derive_unit_cost(sheet)  # budget ÷ the stated quantity: a cap the user's figures answer
+        sheet, derived = derive_unit_cost(sheet, brief.cost_parts())  # budget ÷ the stated quantity: a cap the user's figures answer
         notes += derived
         report = self._checked_without_clashes(sheet, brief)
         if sources is None:
@@ -204,7 +205,8 @@ class ExemplarDrafter:
                               indicators=[r.name for r in report.sheet.indicators])]
         matched = f"matched {primary.id} (fit {best.score:.2f})" if best.fits else \
             f"composed {sources[0].id}: nearest {primary.id} fit {best.score:.2f}, missing {'、'.join(best.missing[:5])}" \
-            + (f", work {best.clash}" if best.clash else "") + (f", kind {best.kind}" if best.kind else "")
+            + (f", work {best.clash}" if best.clash else "") + (f", kind {best.kind}" if best.kind else "") \
+            + (f", unmeasured {best.unmeasured}" if best.unmeasured else "")
         trace = Trace(drafter=self.name, latency_ms=(time.perf_counter() - start) * 1000,
                       retrieval=[{"id": h.id, "name": h.metadata.get("name", ""), "score": round(h.score, 5),
                                   "fit": h.fit.score} for h in hits],
@@ -255,6 +257,31 @@ class ExemplarDrafter:
             return report
         return check_project(sheet.model_copy(update={
             "indicators": [r for i, r in enumerate(report.sheet.indicators) if i not in bad]}))
+
+
+def _add_cost_parts(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
+    """Every amount the user stated for a part of the money (电费86万元, 其中设备购置费40万元) in a cost row: an open
+    cost row that names the part takes it, else a row of its own follows the other cost rows."""
+    from assistant.fact_hints import _names_part
+    from assistant.values import parse_value
+
+    rows = list(rows)
+    for part in brief.cost_parts():
+        def holds(r: Indicator) -> bool:
+            pv = parse_value(r.value)
+            return pv.kind == "number" and pv.unit in ("元", "万元") and pv.number is not None and abs(
+                pv.number * (10000 if pv.unit == "万元" else 1) - part.amount) < 0.5
+        if any(holds(r) for r in rows):
+            continue
+        costs = [i for i, r in enumerate(rows) if is_cost_level2(r.level2)]
+        open_total = next((i for i in costs if "{" in rows[i].value and "/" not in rows[i].value
+                           and _names_part(rows[i].name, part)), None)
+        row = cost_part_row(part, brief, brief.layout)
+        if open_total is not None:
+            rows[open_total] = rows[open_total].model_copy(update={"value": row.value, "basis": row.basis})
+        else:
+            rows.insert((costs[-1] + 1) if costs else len(rows), row)
+    return rows
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")

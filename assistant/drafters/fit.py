@@ -31,7 +31,7 @@ GENERIC = frozenset("""
 年度 全年 当年 本年 年 月 日 每年 每月 工作日 计划 方案 任务 目标 情况 要求 规定 工作量 数量 次数 人数
 惠民 民生 公共 公益 基础 示范 试点 创建 改革 发展 建立 健全 确保 保证 提供 办理 处理 处置 监督 监管 检查 考核 评估
 以上 以下 涉及 进行 惠及 正常 有效 其他 各类 老旧 一体化 市场化 常态化 规范化 标准化 全额 足额 按时 按月 按期 达到
-中央财政 省级财政 财政 上级 本地 辖区 地方 所属 下属 直属 全体 所有 部分 主要 重要 各项 相关工作 二期 一期 三期
+中央财政 省级财政 财政 上级 本地 辖区 地方 所属 下属 直属 全体 所有 部分 主要 重要 各项 相关工作 二期 一期 三期 其中 包括
 """.split())
 _CJK = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 # place and department names (城关镇, 开平区, 民政局, 县政府), counted amounts (万亩, 一台), ordinals (第三届) and
@@ -53,10 +53,11 @@ class Fit:
     head: str = ""  # a rewrite's project name's last object word (Chinese names are head-final: 人才驿站 is a 驿站)
     clash: str = ""  # the project's name does one kind of work (补贴), the type's another (改造): "补贴≠改造"
     kind: str = ""  # the same thing of another kind: an 空气质量 自动监测站 is not a 水质 one: "空气质量≠水质"
+    unmeasured: str = ""  # the project buys or builds (购置), and no row of the type counts anything bought or built
 
     @property
     def fits(self) -> bool:
-        if self.clash or self.kind:
+        if self.clash or self.kind or self.unmeasured:
             return False
         if self.head and self.head in self.missing and self.name_score < 0.5:
             return False  # the type knows a modifier (人才) but not what the project is (驿站)
@@ -185,10 +186,44 @@ def fit(brief: Brief | str, set_id: str, text: tuple[str, ...] | None = None) ->
     clash = _clash(brief, set_id)
     head = ""
     if not isinstance(brief, str):  # what the project is: the name's last object word that is not an act
-        names = [t for t in _tokens(brief.name) if t not in _actions()]
-        head = names[-1] if len(names) >= 2 else ""
+        head = _head(brief.name)
     kind = _other_kind(brief, set_id, missing)
-    return Fit(set_id, round(score, 4), tuple(matched), tuple(missing), round(name_score, 4), head, clash, kind)
+    unmeasured = "" if clash else _unmeasured(brief, text)
+    return Fit(set_id, round(score, 4), tuple(matched), tuple(missing), round(name_score, 4), head, clash, kind,
+               unmeasured)
+
+
+def _head(name: str) -> str:
+    """What the project is: the name's last object word that says no act, an archetype's (改造) or any verb's
+    (租赁: 机关办公用房租赁 is about 办公用房); empty for a one-word name."""
+    from assistant.brief import _pos
+
+    words = _tokens(name)
+    names = [t for t in words if t not in _actions()]
+    # a verb that ends the name says what is done (…办公用房租赁); inside it, it is part of a thing (科技创新券)
+    bare = re.sub(r"(?:专项资金|专项经费|工作经费|资金|经费|费用|项目|工作)+$", "", name)
+    if len(names) >= 2 and bare.endswith(names[-1]) and dict(_pos(name)).get(names[-1]) == "v":
+        names = names[:-1]
+    return names[-1] if names and len(words) >= 2 else ""
+
+
+# what the rows of a type that buys or builds count: the archetype triggers, and the things bought or built
+_CAPITAL_WORDS = ("设备", "装备", "器材", "工程", "施工", "竣工", "验收")
+
+
+def _unmeasured(brief: Brief | str, text: tuple[str, ...]) -> str:
+    """"购置" when the project's name says the money buys or builds (设备购置, 改造) and the type's name, purposes and
+    indicator names say nothing of buying or building: 社区卫生服务中心设备购置 is not 基本公共卫生服务, though both name
+    the 社区卫生服务中心. Only capital work: running, subsidising or training are measured in words the rows need not
+    share (委托 audits, 补助 a service)."""
+    name = brief if isinstance(brief, str) else brief.name
+    acts = _acts(_CAPITAL_REPAIR.sub("改造", name))
+    if "capital" not in acts:
+        return ""
+    said = " ".join(text[:3])
+    if any(w in said for w in _kin_triggers()["capital"]) or any(w in said for w in _CAPITAL_WORDS):
+        return ""
+    return acts["capital"]
 
 
 def _other_kind(brief: Brief | str, set_id: str, missing: list[str]) -> str:
@@ -221,6 +256,18 @@ _CAPITAL_REPAIR = re.compile(r"维修改造|改造维修|维修加固|加固维�
 
 # an expense line that names no work (专项业务费—车辆, 工作经费, 运转经费) pays running costs: it buys and builds nothing
 _RUNNING_COST = re.compile(r"业务费|工作经费|运行费|运转费|运转经费|日常经费|公用经费")
+
+
+@lru_cache(maxsize=1)
+def _kin_triggers() -> dict[str, frozenset[str]]:
+    """kind of work -> every archetype trigger of that kind (capital: 新建 … 购置 … 更换)."""
+    from assistant.drafters.compose import archetypes
+
+    out: dict[str, set[str]] = {}
+    for a in archetypes():
+        if not a.get("names_the_work"):
+            out.setdefault(_KIN.get(a["id"], a["id"]), set()).update(a["triggers"])
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 @lru_cache(maxsize=4096)

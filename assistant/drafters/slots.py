@@ -63,10 +63,12 @@ class SlotFiller:
     used: set[int] = field(default_factory=set)
     rates: list[Rate] = field(default_factory=list)
     rate_labels: dict[int, str] = field(default_factory=dict)  # rate index -> the slot label it answered
+    parts: list = field(default_factory=list)  # amounts stated for parts of the money (brief.CostPart)
 
     def __post_init__(self) -> None:
         self.quantities = self.quantities or self.brief.quantities()
         self.rates = self.rates or self.brief.rates()
+        self.parts = self.parts or self.brief.cost_parts()
 
     def _rate(self, unit: str, label: str = "") -> Rate | None:
         """A stated standard for a money-per-unit slot: 每生每年2300元 fills {X:…}元/生·年 or {X:…}元/人·年. Like a
@@ -184,7 +186,9 @@ class SlotFiller:
             if kind in ("X", "UNIT_COST") and "/" in unit and (rate := self._rate(unit, label)):
                 bound(m, rate)
                 return self.rate_text(rate, unit)
-            if kind == "UNIT_COST" and self.brief.budget is not None and "/" in unit:
+            # with parts of the money stated apart (电费86万元), the budget ÷ a count may include them or not: the
+            # sheet's cost rows decide by their names (fact_hints.derive_unit_cost), not this slot
+            if kind == "UNIT_COST" and self.brief.budget is not None and "/" in unit and not self.parts:
                 money, denominator = unit.split("/", 1)
                 q = self._find(denominator, "", reuse=True)
                 if q is not None and q.base[0] > 0:
