@@ -104,3 +104,22 @@ def test_a_part_a_library_row_already_states_is_not_added_twice():
     # the rent is the part a per-area rent divides: 36万 ÷ 1200平方米
     per_area = next(i for i in d.sheet.indicators if "/平方米" in i.value)
     assert per_area.value == "≤300元/平方米", per_area.value
+
+
+@pytest.mark.parametrize("name, value, flagged", [
+    ("车辆购置费支出", "≤86万元", False),  # the sum over the cars: no per-car cap applies to it
+    ("单车购置价格", "≤25万元", True),  # a per-car price over the 18万元 cap
+    ("购置车辆单价", "≤25万元/辆", True),
+    ("购置车辆单价", "≤16万元/辆", False),
+])
+def test_a_per_unit_standard_binds_per_unit_rows_not_totals(name, value, flagged):
+    from assistant.report import check_project
+
+    rows = [Indicator(level1="产出指标", level2="数量指标", name="购置应急保障公务用车数量", description="验收车辆数",
+                      value="=5辆", basis="计划标准：车辆购置计划"),
+            Indicator(level1="产出指标", level2="成本指标", name=name, description="按合同和发票计",
+                      value=value, basis="预算支出标准：预算批复")]
+    sheet = ProjectSheet(name="应急保障公务用车购置", year=2026, budget={"total": "1000000"},
+                         fund_use="购置应急保障公务用车5辆，其中车辆购置费86万元", indicators=rows)
+    v10 = [f for f in check_project(sheet).findings if f.rule == "V10"]
+    assert bool(v10) is flagged, v10

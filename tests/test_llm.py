@@ -190,3 +190,17 @@ def test_chat_request_goes_to_the_model_when_offline_rules_do_not_understand_it(
     assert "请把表格改得更严格一些" in sent and draft.sheet.indicators[0].name in sent
     assert Draft.model_validate(state).sheet.code == draft.sheet.code
     assert "大模型" in history[-1]["content"] and cleared == ""
+
+
+def test_the_users_numbers_are_in_the_prompt_and_kept_when_the_model_drops_them(store):
+    """The scripted model answers with a table that knows neither the 3 drivers nor the 3万元 of 购置税: the prompt
+    names both as facts, and the draft keeps them in a 数量指标 and a 成本指标."""
+    brief = Brief(name="公务用车购置", purpose="更新购置2辆应急保障公务用车，培训驾驶员3名，其中车辆购置税3万元",
+                  budget="36万元", year=2025)
+    with ScriptedServer(["valid"]) as srv:
+        d = drafter(srv, store).draft(brief)
+    prompt = srv.requests[0]["messages"][-1]["content"]
+    assert "2辆" in prompt and "3名" in prompt and "车辆购置税3万元" in prompt
+    values = [(i.level2, i.value) for i in d.sheet.indicators]
+    assert ("数量指标", "=3名") in values and ("成本指标", "≤3万元") in values, values
+    assert sum(v.endswith("2辆") for _, v in values) == 2, values  # the model's own rows (购置, 报废更新) already say it

@@ -240,8 +240,13 @@ def quantity_row(q: Quantity, brief: Brief, layout: str) -> Indicator:
 def cost_part_row(part: CostPart, brief: Brief, layout: str) -> Indicator:
     """A 成本指标 for an amount the user stated for one part of the money (路灯电费86万元 -> 路灯电费支出 ≤86万元): the
     part is kept within what was budgeted for it, and the reviewer sees the figure the budget was built from."""
+    from assistant.rules.names import _process_term
+
     paid = part.item.endswith(("补助", "补贴", "奖励", "奖补", "报酬"))
-    name = part.item if part.item.endswith(("支出", "成本")) else part.item + ("发放总额" if paid else "支出")
+    item = part.item
+    name = item if item.endswith(("支出", "成本")) else item + ("发放总额" if paid else "支出")
+    if _process_term(name):  # 办公经费支出, 消费券资金支出 read as the money's use, not what it buys: 消费券支出
+        name = re.sub(r"(?:专项)?(?:经费|资金)$", "", item) + "支出"
     level2 = convert_level2(COST2, layout) or COST2
     return Indicator(level1=level1_for(level2, layout) or "产出指标", level2=level2, name=name,
                      description=f"全年{part.item}实际{'发放' if paid else '支出'}金额，以财务账面支出为准，"

@@ -126,7 +126,8 @@ def project_objects(brief: Brief | str) -> dict[str, float]:
         name, rest = brief.name, " ".join(x for x in (brief.purpose, brief.goal) if x)
     weights: dict[str, float] = {}
     for tok in _tokens(rest):
-        weights[tok] = max(weights.get(tok, 0.0), 1.0)
+        if not tok.endswith("率"):  # 处理率, 合格率: a measure the brief aims at, not an object
+            weights[tok] = max(weights.get(tok, 0.0), 1.0)
     for tok in _tokens(name):
         weights[tok] = NAME_WEIGHT
     # a term the name quotes (“三支一扶”人员补贴, “单一窗口”) names the programme itself, whatever jieba makes of it

@@ -25,7 +25,7 @@ from assistant.errors import DeadlineError, EndpointError, LLMError, OutputError
 from assistant.models import Indicator, ProjectSheet
 from assistant.rules import Finding
 from assistant.settings import Settings
-from assistant.taxonomy import TAXONOMY, level1_for, normalize_level2
+from assistant.taxonomy import QUANTITY, TAXONOMY, level1_for, normalize_level2
 
 __all__ = ["LLMDrafter", "LLMError", "EndpointError", "OutputError", "DeadlineError", "chat_json", "extract_json"]
 
@@ -109,6 +109,7 @@ class LLMDrafter:
         values = dict(name=brief.name, purpose=brief.purpose or "（未提供）", budget=budget, year=brief.year,
                       department=brief.department or "（未提供）", exemplars=exemplar_text,
                       extra=("已有年度目标：" + brief.goal + "\n") if brief.goal else "", goal=brief.goal or "（无）")
+        values["stated"] = stated_facts(brief)
         values.update(extra)
         return [("system", system), ("human", prompts.render(template, **values))]
 
@@ -174,10 +175,11 @@ class LLMDrafter:
         exemplar_text, sources = self.exemplars(brief)
         deadline = Deadline(self.settings.deadline)  # the model's time budget; local retrieval is not counted
         base = self.messages(brief, exemplar_text)
-        return self._loop(brief, base, sources, start, deadline)
+        return self._loop(brief, base, sources, start, deadline, keep=True)
 
     def _loop(self, brief: Brief, base: list, sources: list[Source], start: float, deadline: Deadline,
-              first: tuple[SheetReply | None, str] | None = None, trace: Trace | None = None) -> Draft:
+              first: tuple[SheetReply | None, str] | None = None, trace: Trace | None = None,
+              keep: bool = False) -> Draft:
         """Call, validate, and repair from the best reply so far, until no error or the repairs or time run out."""
         trace = trace or Trace(drafter=self.name, attempts=0)
         best: tuple[Draft, SheetReply] | None = None
@@ -195,7 +197,7 @@ class LLMDrafter:
                 if best is None:  # with a table in hand, the next round repairs that table again instead
                     messages = list(base) + [("ai", raw[:4000] or "（空）"), ("human", _REASK)]
                 continue
-            candidate = Draft.build(self._sheet(brief, reply), sources, trace)
+            candidate = Draft.build(self._sheet(brief, reply, keep), sources, trace)
             errors = [f for f in candidate.findings if f.severity == "error"]
             trace.events.append(f"attempt {attempt + 1}: score {candidate.score:.0f}, {len(errors)} errors")
             if best is None or candidate.score > best[0].score:
@@ -211,7 +213,14 @@ class LLMDrafter:
             raise OutputError(f"模型连续{len(raws)}次没有返回可用的绩效目标表（格式错误或输出被截断）", raws)
         return _finished(best[0], trace)
 
-    def _sheet(self, brief: Brief, reply: SheetReply) -> ProjectSheet:
+    def _sheet(self, brief: Brief, reply: SheetReply, keep: bool = False) -> ProjectSheet:
+        """The reply as a sheet; for a new draft (`keep`), with every number the brief stated kept (keep_stated)."""
+        sheet = self._reply_sheet(brief, reply)
+        if not keep:  # a rewrite keeps the legacy's own facts; a revision may remove a row on purpose
+            return sheet
+        return sheet.model_copy(update={"indicators": keep_stated(brief, sheet.indicators)})
+
+    def _reply_sheet(self, brief: Brief, reply: SheetReply) -> ProjectSheet:
         rows = []
         allowed = {l2 for l2s in TAXONOMY[brief.layout].values() for l2 in l2s}
         for r in reply.indicators:
@@ -271,7 +280,30 @@ class LLMDrafter:
         for piece in self.endpoint.stream(base, trace, deadline):
             text += piece
             yield piece
-        yield self._loop(brief, base, sources, start, deadline, first=(parse_reply(text), text), trace=trace)
+        yield self._loop(brief, base, sources, start, deadline, first=(parse_reply(text), text), trace=trace,
+                         keep=True)
+
+
+def stated_facts(brief: Brief) -> str:
+    """The numbers the user stated, one per line, for the prompt: counts, per-unit standards, parts of the money."""
+    lines = [f"- {q.object or '数量'}：{q.raw}" for q in brief.quantities()]
+    lines += [f"- 标准：{r.raw}" for r in brief.rates()]
+    lines += [f"- 分项金额：{p.item}{p.raw}" for p in brief.cost_parts()]
+    return "\n".join(lines) or "（未提供具体数字）"
+
+
+def keep_stated(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
+    """The model's rows with every stated count and part of the money kept: a count no row states gets its 数量指标,
+    a part its 成本指标, as in the offline drafter (a model may drop or round what the user said)."""
+    from assistant.drafters.compose import quantity_row
+    from assistant.drafters.exemplar import MAX_STATED_ROWS, _add_cost_parts, _holds
+
+    rows = list(rows)
+    for q in brief.quantities():
+        counts = [i for i, r in enumerate(rows) if r.level2 == QUANTITY]
+        if not any(_holds(r, q) for r in rows) and len(counts) < MAX_STATED_ROWS:
+            rows.insert((counts[-1] + 1) if counts else 0, quantity_row(q, brief, brief.layout))
+    return _add_cost_parts(brief, rows)
 
 
 def _finished(best: Draft, trace: Trace) -> Draft:

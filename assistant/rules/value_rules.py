@@ -195,6 +195,22 @@ def _violates(v: ParsedValue, limit: dict) -> bool:
     return (v.op in ("≤", "<") and lo <= cap) or (v.op in ("=", "≥", ">", None) and lo < cap)
 
 
+# words that make a row's money a per-unit figure even without a "/辆" in its unit (单车购置价格 ≤18万元)
+_PER_UNIT_WORDS = ("单价", "单车", "单台", "单位", "每", "人均", "均价", "价格", "定额", "标准")
+
+
+def _per_unit_row(name: str, v: ParsedValue, limit: dict) -> bool:
+    """A per-unit limit (单车 ≤18万元, 会议费 ≤550元/人·天) binds a per-unit row only: a total such as 车辆购置费支出
+    ≤86万元 or 会议费 ≤5万元 is the sum over all the cars or all the meetings."""
+    per = limit.get("per_unit")
+    if not per:
+        return True
+    unit = v.unit or ""
+    if "/" in unit:
+        return unit.split("/", 1)[1].startswith(per)
+    return any(w in name for w in _PER_UNIT_WORDS)
+
+
 def limit_applies(limit: dict, text: str, project: str) -> bool:
     """A limit whose name words a row has applies to it when the project's and the row's words (`text`: name and
     解释) meet its project_any, require_any and skip_any lists (V10, and the suggestions for open facts)."""
@@ -217,7 +233,8 @@ def standard_conflict(ctx: Context):
         text = ind.name + " " + ind.description
         for k in sorted(groups_in(ind.name, names)):  # the limits whose names the row's name has, in file order
             limit = limits[k]
-            if limit_applies(limit, text, ctx.project_text) and _violates(v, limit):
+            if limit_applies(limit, text, ctx.project_text) and _per_unit_row(ind.name, v, limit) \
+                    and _violates(v, limit):
                 yield i, f"“{ind.name}”指标值“{v.raw}”与规定不符：{limit['message']}（{limit['source']}）。", limit["hint"]
                 break
 
