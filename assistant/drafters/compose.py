@@ -249,7 +249,7 @@ def cost_part_row(part: CostPart, brief: Brief, layout: str) -> Indicator:
         name = re.sub(r"(?:专项)?(?:经费|资金)$", "", item) + "支出"
     level2 = convert_level2(COST2, layout) or COST2
     return Indicator(level1=level1_for(level2, layout) or "产出指标", level2=level2, name=name,
-                     description=f"全年{part.item}实际{'发放' if paid else '支出'}金额，以财务账面支出为准，"
+                     description=f"{brief.name}全年{part.item}实际{'发放' if paid else '支出'}金额，以财务账面支出为准，"
                                  f"不超过预算安排的{part.raw}",
                      value=f"≤{part.raw}", basis=f"预算支出标准：{brief.name}预算明细（{part.item}{part.raw}）")
 

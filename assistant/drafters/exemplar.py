@@ -15,6 +15,7 @@ import time
 from assistant.brief import Brief, Quantity
 from assistant.draft import Draft, Source, Trace, register
 from assistant.drafters.slots import SlotFiller, same_unit
+from assistant.drafters.stated import keep_targets
 from assistant.drafters.compose import compose, composition_note, cost_part_row, quantity_row
 from assistant.drafters.fit import fit, rank_by_fit
 from assistant.fact_hints import derive_unit_cost
@@ -193,11 +194,12 @@ class ExemplarDrafter:
             notes = [composition_note(brief, comp, primary.name, best)]
         rows = self._add_stated_quantities(brief, rows, filler)
         rows = _add_cost_parts(brief, rows)
+        rows, kept = keep_targets(brief, rows)  # 合格率不低于95%, 9月底前完成: the user's figure, not the type's
         sheet = ProjectSheet(code=brief.code, name=brief.name, department=brief.department, year=brief.year,
                              layout=brief.layout, budget={"total": brief.budget, "fiscal": brief.budget},
                              fund_use=brief.purpose, goals=[brief.goal or compose_goal(brief, rows)], indicators=rows)
         sheet, derived = derive_unit_cost(sheet, brief.cost_parts())  # budget ÷ the stated quantity: a cap the user's figures answer
-        notes += derived
+        notes += kept + derived
         report = self._checked_without_clashes(sheet, brief)
         if sources is None:
             sources = [Source(id=primary.id, name=primary.name, category=primary.category,
