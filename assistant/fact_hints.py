@@ -42,7 +42,7 @@ def _parts(sheet: ProjectSheet, parts: list[CostPart] | None = None) -> list[Cos
     return extract_cost_parts(" ".join([sheet.fund_use, *sheet.goals]), _budget(sheet))
 
 
-def _names_part(name: str, part: CostPart) -> bool:
+def names_part(name: str, part: CostPart) -> bool:
     """The row costs this part: 单灯年电费 names 路灯电费 (the bill 电费), 单台设备购置成本 names 设备购置费."""
     stem = re.sub(r"(?:经费|费用|资金|支出|成本|费)$", "", part.item)
     bill = part.item[-2:] if part.item.endswith("费") else ""
@@ -58,7 +58,7 @@ def money_for(sheet: ProjectSheet, name: str, parts: list[CostPart] | None = Non
     if budget is None:
         return None
     parts = _parts(sheet, parts)
-    named = [p for p in parts if _names_part(name, p)]
+    named = [p for p in parts if names_part(name, p)]
     if named:
         total = sum(p.amount for p in named)
         return total, "、".join(f"{p.item}{p.raw}" for p in named), "part"

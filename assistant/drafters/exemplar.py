@@ -15,8 +15,8 @@ import time
 from assistant.brief import Brief, Quantity
 from assistant.draft import Draft, Source, Trace, register
 from assistant.drafters.slots import SlotFiller, same_unit
-from assistant.drafters.stated import keep_targets
 from assistant.drafters.compose import compose, composition_note, cost_part_row, quantity_row
+from assistant.drafters.stated import keep_targets
 from assistant.drafters.fit import fit, rank_by_fit
 from assistant.fact_hints import derive_unit_cost
 from assistant.lexicon import cjk_bigrams
@@ -198,7 +198,8 @@ class ExemplarDrafter:
         sheet = ProjectSheet(code=brief.code, name=brief.name, department=brief.department, year=brief.year,
                              layout=brief.layout, budget={"total": brief.budget, "fiscal": brief.budget},
                              fund_use=brief.purpose, goals=[brief.goal or compose_goal(brief, rows)], indicators=rows)
-        sheet, derived = derive_unit_cost(sheet, brief.cost_parts())  # budget ÷ the stated quantity: a cap the user's figures answer
+        # budget (or the stated part a row names) ÷ the stated quantity: a cap the user's figures answer
+        sheet, derived = derive_unit_cost(sheet, brief.cost_parts())
         notes += kept + derived
         report = self._checked_without_clashes(sheet, brief)
         if sources is None:
@@ -264,7 +265,7 @@ class ExemplarDrafter:
 def _add_cost_parts(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
     """Every amount the user stated for a part of the money (电费86万元, 其中设备购置费40万元) in a cost row: an open
     cost row that names the part takes it, else a row of its own follows the other cost rows."""
-    from assistant.fact_hints import _names_part
+    from assistant.fact_hints import names_part
     from assistant.values import parse_value
 
     rows = list(rows)
@@ -277,7 +278,7 @@ def _add_cost_parts(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
             continue
         costs = [i for i, r in enumerate(rows) if is_cost_level2(r.level2)]
         open_total = next((i for i in costs if "{" in rows[i].value and "/" not in rows[i].value
-                           and _names_part(rows[i].name, part)), None)
+                           and names_part(rows[i].name, part)), None)
         row = cost_part_row(part, brief, brief.layout)
         if open_total is not None:
             rows[open_total] = rows[open_total].model_copy(update={"value": row.value, "basis": row.basis})
