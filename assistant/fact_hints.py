@@ -69,8 +69,10 @@ def money_for(sheet: ProjectSheet, name: str, parts: list[CostPart] | None = Non
     return budget, f"项目预算{_fmt(budget / 10000)}万元", "budget"
 
 
-def _unit_cost(sheet: ProjectSheet, fact: OpenFact, parts: list[CostPart] | None = None) -> tuple[str, str] | None:
-    """Budget (or the part of it the row costs) ÷ the quantity of a row in the denominator's unit."""
+def _unit_cost(sheet: ProjectSheet, fact: OpenFact,
+               parts: list[CostPart] | None = None) -> tuple[str, str, tuple[float, str, str]] | None:
+    """Budget (or the part of it the row costs) ÷ the quantity of a row in the denominator's unit: the value, how it
+    was found, and the money it divides (money_for)."""
     money, _, per = fact.unit.partition("/")
     if money not in ("元", "万元") or not per or not _yearly(per) or not _a_cost(sheet, fact):
         return None
@@ -84,7 +86,7 @@ def _unit_cost(sheet: ProjectSheet, fact: OpenFact, parts: list[CostPart] | None
         if source == "rest":  # the whole budget is the other answer: the user says which holds
             whole = _budget(sheet) / pv.number / (10000 if money == "万元" else 1)
             why += f"；若该单价包含上述各项，则按预算全额测算为{_fmt(whole)}{money}/{per}"
-        return _fmt(cost), why
+        return _fmt(cost), why, found
     return None
 
 
@@ -152,7 +154,8 @@ def suggest(sheet: ProjectSheet, fact: OpenFact) -> OpenFact:
         amount = _budget(sheet) / (10000 if fact.unit.startswith("万元") else 1)
         found = _fmt(amount), "表中的预算数"
     elif fact.kind == "amount" and "/" in fact.unit:
-        found = _unit_cost(sheet, fact)
+        cost = _unit_cost(sheet, fact)
+        found = cost[:2] if cost else None
     elif fact.kind == "count":
         found = _count(sheet, fact)
     if found is None and fact.kind in ("amount", "value", "rate", "count"):
@@ -194,13 +197,14 @@ def derive_unit_cost(sheet: ProjectSheet, parts: list[CostPart] | None = None) -
         cost = _unit_cost(sheet, fact, parts)  # the money, the money unit and a yearly denominator, or None
         quantities = list(_quantity_rows(sheet, _base(fact.unit.partition("/")[2]), fact.index))
         if cost and len(quantities) == 1:
-            candidates.append((fact, ind, cost, quantities[0], money_for(sheet, ind.name, parts)))
+            candidates.append((fact, ind, cost, quantities[0], cost[2]))
     # a row that names a stated part is paid from it; the rest share what is left, so only one of them can be
     # capped by it, and only when no stated part might be inside its cost
     own = [c for c in candidates if c[4][2] == "part"]
     shared = [c for c in candidates if c[4][2] != "part"]
     chosen = own + (shared if len(shared) == 1 and shared[0][4][2] == "budget" else [])
-    notes = [_ask_which(sheet, fact, ind, cost[0], q, parts) for fact, ind, cost, q, (_, _, source) in shared if source == "rest"]
+    notes = [_ask_which(sheet, fact, ind, cost[0], q, parts)
+             for fact, ind, cost, q, (_, _, source) in shared if source == "rest"]
     filled_sheet = sheet
     for fact, ind, cost, (qrow, qv), (_, how_money, _) in chosen:
         filled, refused = fill(filled_sheet, {fact.key: cost[0]})

@@ -266,15 +266,14 @@ def _add_cost_parts(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
     """Every amount the user stated for a part of the money (电费86万元, 其中设备购置费40万元) in a cost row: an open
     cost row that names the part takes it, else a row of its own follows the other cost rows."""
     from assistant.fact_hints import names_part
-    from assistant.values import parse_value
+
+    def total(r: Indicator) -> float | None:  # a money total (≤86万元), not a unit cost (元/盏)
+        pv = r.parsed_value
+        return pv.in_yuan() if pv.kind == "number" and "/" not in (pv.unit or "") else None
 
     rows = list(rows)
     for part in brief.cost_parts():
-        def holds(r: Indicator) -> bool:
-            pv = parse_value(r.value)
-            return pv.kind == "number" and pv.unit in ("元", "万元") and pv.number is not None and abs(
-                pv.number * (10000 if pv.unit == "万元" else 1) - part.amount) < 0.5
-        if any(holds(r) for r in rows):
+        if any((t := total(r)) is not None and abs(t - part.amount) < 0.5 for r in rows):
             continue
         costs = [i for i, r in enumerate(rows) if is_cost_level2(r.level2)]
         open_total = next((i for i in costs if "{" in rows[i].value and "/" not in rows[i].value

@@ -287,11 +287,11 @@ class LLMDrafter:
 def stated_facts(brief: Brief) -> str:
     """The numbers the user stated, one per line, for the prompt: counts, standards, parts of the money, target rates
     and deadlines."""
+    from assistant.drafters.stated import extract_deadlines, extract_targets
+
     lines = [f"- {q.object or '数量'}：{q.raw}" for q in brief.quantities()]
     lines += [f"- 标准：{r.raw}" for r in brief.rates()]
     lines += [f"- 分项金额：{p.item}{p.raw}" for p in brief.cost_parts()]
-    from assistant.drafters.stated import extract_deadlines, extract_targets
-
     text = " ".join(x for x in (brief.purpose, brief.goal) if x)
     lines += [f"- 目标：{t.what}{t.value}" for t in extract_targets(text)]
     lines += [f"- 时限：{d.value(brief.year)}（{d.context}）" for d in extract_deadlines(text, brief.year)]
@@ -304,14 +304,13 @@ def keep_stated(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
     (a model may drop or round what the user said)."""
     from assistant.drafters.compose import quantity_row
     from assistant.drafters.exemplar import MAX_STATED_ROWS, _add_cost_parts, _holds
+    from assistant.drafters.stated import keep_targets
 
     rows = list(rows)
     for q in brief.quantities():
         counts = [i for i, r in enumerate(rows) if r.level2 == QUANTITY]
         if not any(_holds(r, q) for r in rows) and len(counts) < MAX_STATED_ROWS:
             rows.insert((counts[-1] + 1) if counts else 0, quantity_row(q, brief, brief.layout))
-    from assistant.drafters.stated import keep_targets
-
     return keep_targets(brief, _add_cost_parts(brief, rows))[0]
 
 
