@@ -56,3 +56,15 @@ def test_a_target_no_row_measures_gets_its_own_row_and_a_process_target_is_refus
     assert not any("资金拨付及时率" in i.name for i in d.sheet.indicators)
     assert any("资金拨付及时率" in n and "未写入" in n for n in d.notes), d.notes
     assert not [f for f in d.findings if f.severity == "error"], d.findings
+
+
+def test_a_deadline_for_other_work_gets_its_own_row_and_moves_no_other_date():
+    """3月底前完成招标 is not about 竣工结算审核: both say 完成, which tells no work from another. Before, the 结算 date
+    became 3月31日, before the works were even built."""
+    brief = Brief(name="2026年中小学校舍维修改造项目", budget="370万元", year=2026,
+                  purpose="对9所学校开展校舍维修，3月底前完成招标，暑假期间施工，8月25日前完工")
+    d = draft(brief, drafter="exemplar")
+    dates = {i.name: i.value for i in d.sheet.indicators if i.level2 == "时效指标"}
+    assert dates.get("招标完成时间") == "2026年3月31日前", dates
+    assert any("完工" in n and v == "2026年8月25日前" for n, v in dates.items()), dates
+    assert list(dates.values()).count("2026年3月31日前") == 1, dates  # no other date moved to the 招标 one

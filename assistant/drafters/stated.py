@@ -119,9 +119,14 @@ def _clause(text: str, start: int, end: int) -> str:
     return text[left:min(rights) if rights else len(text)]
 
 
-def _share(a: str, b: str) -> float:
-    ga, gb = cjk_bigrams(a), cjk_bigrams(b)
+def _share(a: str, b: str, stop: frozenset[str] = frozenset()) -> float:
+    ga, gb = cjk_bigrams(a, stop), cjk_bigrams(b, stop)
     return len(ga & gb) / max(len(ga), 1)
+
+
+# what every deadline and every time row says (完成, 时间, 月底前): they tell no row's work from another's, so
+# 3月底前完成招标 is not about 竣工结算审核完成时间
+_DATE_WORDS = frozenset({"完成", "成时", "时间", "前完", "底前", "月底", "日前"})
 
 
 def _level2(what: str) -> str:
@@ -173,21 +178,27 @@ def keep_targets(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator], 
                     description=f"{name}按{brief.name}实施方案确定的统计口径计算（{_formula(name)}），"
                                 f"以项目年度工作台账和业务记录为准",
                     value=t.value, basis=basis))
+    stated_dates: set[int] = set()  # rows that already carry one of the user's deadlines
     for d in extract_deadlines(text, brief.year):
         value = d.value(brief.year)
         if any(r.value == value for r in rows):
             continue
-        dated = [(i, _share(d.context, r.name)) for i, r in enumerate(rows)
-                 if r.level2 == TIMELINESS and r.parsed_value.kind == "date"]
+        dated = [(i, _share(d.context, r.name, _DATE_WORDS)) for i, r in enumerate(rows)
+                 if r.level2 == TIMELINESS and r.parsed_value.kind == "date" and i not in stated_dates]
         basis = f"{source}（{d.context}）"
-        if dated:
-            i, share = max(dated, key=lambda c: c[1])
-            if share == 0:  # nothing says which: the row about finishing the work
-                i = next((j for j, _ in dated if re.search(r"完工|完成|竣工|交付|上线|验收", rows[j].name)), dated[0][0])
+        # the work the clause names (招标 in 3月底前完成招标); none (10月底前完成) means the whole project
+        what = re.sub(r"^(?:并|且|于|在|计划|力争|确保|完成|全部|组织|开展)+", "", d.context.replace(d.raw, ""))
+        i, share = max(dated, key=lambda c: c[1], default=(None, 0.0))
+        if i is not None and share == 0 and not what:  # the whole project: the row about finishing the work
+            i = next((j for j, _ in dated if re.search(r"完工|完成|竣工|交付|上线|验收", rows[j].name)), dated[0][0])
+            share = 1.0
+        if i is not None and share > 0:  # the row about the same work (完工 for 11月底前完工)
             notes.append(f"“{rows[i].name}”按您给出的时限改为{value}（原为{rows[i].value}）。")
             rows[i] = rows[i].model_copy(update={"value": value, "basis": basis})
-        else:
-            what = re.sub(r"^(?:并|且|于|在|计划|力争|确保)+", "", d.context.replace(d.raw, "")) or "年度任务"
+            stated_dates.add(i)
+        else:  # no row is about this work (3月底前完成招标): a row of its own, no other date moved
+            what = what or "年度任务"
+            stated_dates.add(len(rows))
             rows.append(Indicator(level1=level1_for(TIMELINESS, brief.layout) or "", level2=TIMELINESS,
                                   name=f"{what[:12]}完成时间", value=value, basis=basis,
                                   description=f"{what[:12]}全部完成的时间，以验收（完成）资料日期为准"))
