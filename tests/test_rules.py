@@ -66,7 +66,10 @@ BAD = {
     "V15": lambda: edit("heating", 8, value="=100%"),
     "V16": lambda: edit("heating", 8, value="≥70%"),
     "V17": lambda: edit("heating", 5, name="年度供热费", value="≤200万元"),
+    "V18": lambda: edit("vehicle", 5, value="≤25万元/辆"),  # 2 cars at 25万 is 50万 against 36万
     "V19": lambda: edit("heating", 5, name="项目总成本", value="≤106.7万元"),
+    "V22": lambda: add("fire", level1="产出指标", level2="时效指标", name="消防控制室交付使用时间", value="2025年9月30日前",
+                       description="改造后消防控制室交付使用的时间", basis="计划标准：改造实施方案"),  # 改造完工 10月31日
     "V20": lambda: edit("heating", 0, value="={N:供暖面积}平方米"),
     "V21": lambda: edit("heating", 1, name="供暖期", value="≥120"),
     "D00": lambda: good_sheet("heating").model_copy(update={"indicators": [
@@ -275,3 +278,18 @@ def test_the_row_cache_stays_bounded(monkeypatch):
         rows = [r.model_copy(update={"name": f"{r.name}{k}"}) for r in sheet.indicators]
         check_sheet(sheet.model_copy(update={"indicators": rows}))
         assert 0 < len(rules._ROW_CACHE) <= 50
+
+
+def test_a_unit_cost_times_its_count_is_checked_against_the_budget_per_month_and_not_per_day():
+    def sheet(cost: str, count: str, budget: str = "1008000") -> ProjectSheet:
+        rows = [Indicator(level1="产出指标", level2="数量指标", name="享受居家养老服务老年人数", description="审核名单人数",
+                          value=count, basis="计划标准：补贴对象名单"),
+                Indicator(level1="产出指标", level2="成本指标", name="居家养老服务补贴标准", description="每人每月补贴",
+                          value=cost, basis="预算支出标准：本地补贴办法")]
+        return ProjectSheet(name="居家养老服务补贴", year=2026, budget={"total": budget}, fund_use="为420名老人发放补贴",
+                            indicators=rows).normalized()
+
+    assert "V18" in codes(sheet("=300元/人·月", "=420人"))  # 300 × 420 × 12 = 151.2万 > 100.8万
+    assert "V18" not in codes(sheet("=200元/人·月", "=420人"))  # 100.8万 exactly
+    assert "V18" not in codes(sheet("≤300元/人·天", "=420人"))  # the days are not in the table
+    assert "V18" not in codes(sheet("≥300元/人·月", "=420人"))  # a floor says nothing about the total

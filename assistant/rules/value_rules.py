@@ -196,7 +196,9 @@ def _violates(v: ParsedValue, limit: dict) -> bool:
 
 
 # words that make a row's money a per-unit figure even without a "/辆" in its unit (单车购置价格 ≤18万元)
-_PER_UNIT_WORDS = ("单价", "单车", "单台", "单位", "每", "人均", "均价", "价格", "定额", "标准")
+_PER_UNIT_WORDS = ("单价", "单车", "单台", "每", "人均", "均价", "价格", "定额", "标准")
+# 单位 is per unit only before what is measured per unit (单位面积造价, 单位成本); 单位会议费支出 is the organisation's total
+_PER_UNIT_DANWEI = re.compile(r"单位(?:面积|建筑面积|长度|里程|体积|重量|成本|造价|价格|费用|工程量|能耗|产量)")
 
 
 def _per_unit_row(name: str, v: ParsedValue, limit: dict) -> bool:
@@ -208,7 +210,7 @@ def _per_unit_row(name: str, v: ParsedValue, limit: dict) -> bool:
     unit = v.unit or ""
     if "/" in unit:
         return unit.split("/", 1)[1].startswith(per)
-    return any(w in name for w in _PER_UNIT_WORDS)
+    return any(w in name for w in _PER_UNIT_WORDS) or bool(_PER_UNIT_DANWEI.search(name))
 
 
 def limit_applies(limit: dict, text: str, project: str) -> bool:
@@ -298,6 +300,78 @@ def cost_over_budget(ctx: Context):
         amount = ctx.values[i].in_yuan()
         if amount is not None and amount > budget * 1.0001:
             yield i, f"成本目标“{ctx.values[i].raw}”超过项目预算{budget:,.2f}元。", "成本指标不得超过项目预算，按测算的单位成本或定额设置。"
+
+
+_SAME_COUNT = {"名": "人", "位": "人", "㎡": "平方米", "平米": "平方米", "千米": "公里"}
+_PERIODS_A_YEAR = {"": 1, "年": 1, "月": 12}
+
+
+def _counted(unit: str) -> str:
+    return _SAME_COUNT.get(unit, unit)
+
+
+@rule("V18", "warning", "appropriateness", "单位成本与数量、预算不匹配")
+def cost_quantity_budget(ctx: Context):
+    """A unit cost times the quantity it is for cannot be more than the budget: ≤42000元/小时 for 40320小时, or
+    300元/人·月 for 420人 over 12 months against 100.8万元. What a finance reviewer multiplies first."""
+    from assistant.lexicon import cjk_bigrams
+
+    budget = ctx.budget_yuan
+    if not budget:
+        return
+    quantities = [(j, ind, ctx.values[j]) for j, ind in enumerate(ctx.indicators)
+                  if ind.level2 == QUANTITY and ctx.values[j].kind == "number" and ctx.values[j].number
+                  and ctx.values[j].op not in ("≤", "<") and "/" not in (ctx.values[j].unit or "")]
+    for i, ind in ctx.cost_rows():
+        v = ctx.values[i]
+        money, _, per = (v.unit_raw or v.unit or "").partition("/")
+        if v.kind != "number" or not v.number or v.op in ("≥", ">") or money not in MONEY_UNITS or not per:
+            continue
+        counted, _, period = per.partition("·")
+        months = _PERIODS_A_YEAR.get(period)
+        if months is None:  # 元/人·天, 元/人·次: the days or times are not in the table
+            continue
+        same = [(j, q, qv) for j, q, qv in quantities if _counted(normalize_unit(qv.unit_raw or qv.unit or ""))
+                == _counted(counted)]
+        if len(same) > 1:  # the count the cost is for: the one whose name shares most with the cost row's
+            shared = [(len(cjk_bigrams(ind.name) & cjk_bigrams(q.name)), j, q, qv) for j, q, qv in same]
+            best = max(shared, key=lambda s: s[0])
+            same = [best[1:]] if best[0] > 0 and [s[0] for s in shared].count(best[0]) == 1 else []
+        if len(same) != 1:
+            continue
+        _, q, qv = same[0]
+        total = v.number * MONEY_UNITS[money] * qv.number * months
+        if total > budget * 1.1:
+            over_months = "×12个月" if months == 12 else ""
+            yield i, (f"“{ind.name}”{v.raw}×“{q.name}”{qv.raw}{over_months}约为{total / 10000:,.2f}万元，"
+                      f"超过项目预算{budget / 10000:,.2f}万元。"), \
+                "核对单位成本与数量：二者相乘不应超过预算；单价有误时按预算明细测算，数量有误时按实际数量填写。"
+
+
+# a row about putting the work to use (交付使用, 投入使用, 开放) and one about finishing it (完工, 竣工); what comes after
+# use (结算, 审计, 绩效评价) may come later
+USE_WORDS = re.compile(r"交付|投入使用|投用|启用|开放|开学|使用")
+FINISH_WORDS = re.compile(r"完工|竣工|建成|施工|安装|改造完成|加固完成|工程完成")
+AFTER_USE_WORDS = re.compile(r"结算|审计|决算|评价|绩效|回访|满意|移交|归档")
+
+
+def finishes_before_use(name: str) -> bool:
+    return bool(FINISH_WORDS.search(name)) and not AFTER_USE_WORDS.search(name) and not USE_WORDS.search(name)
+
+
+@rule("V22", "warning", "appropriateness", "时效指标前后矛盾")
+def finish_after_use(ctx: Context):
+    """The works cannot finish after they are handed over: 工程完工时间 11月30日 with 交付使用时间 9月1日."""
+    dated = [(i, ind, ctx.values[i].deadline) for i, ind in enumerate(ctx.indicators)
+             if ind.level2 == TIMELINESS and ctx.values[i].kind == "date" and ctx.values[i].deadline]
+    uses = [(i, ind, d) for i, ind, d in dated if USE_WORDS.search(ind.name) and not AFTER_USE_WORDS.search(ind.name)]
+    if not uses:
+        return
+    _, first, when = min(uses, key=lambda u: u[2])
+    for i, ind, d in dated:
+        if d > when and finishes_before_use(ind.name):
+            yield i, f"“{ind.name}”{ind.value}晚于“{first.name}”{first.value}：工程应在交付使用前完成。", \
+                "核对进度安排：完工（竣工）时间不晚于交付使用时间。"
 
 
 _PER_UNIT = ("单价", "单位", "人均", "生均", "户均", "亩均", "每", "单车", "单方", "定额", "标准", "次均", "平均", "/", "均")
