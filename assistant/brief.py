@@ -237,7 +237,9 @@ class Rate:
 
 
 # what a standard is per: any counted unit a quantity may have (每盏, 每公里, 每批次), not money or time
-_PER_UNITS = sorted({u for u in _UNITS if u not in ("字", "页", "叶")} | {"生", "村", "床"}, key=len, reverse=True)
+# (and hours of work: 补贴标准每小时25元 is a price per hour of service, 每人天300元 one per day of a person's work)
+_PER_UNITS = sorted({u for u in _UNITS if u not in ("字", "页", "叶")} | {"生", "村", "床", "小时", "工时", "人天"},
+                    key=len, reverse=True)
 _PER = r"(?P<per>" + "|".join(map(re.escape, _PER_UNITS)) + ")"
 # between the unit and the amount: a period (每人每月), and a short phrase that ends in what the money is, so
 # 每盏年维护费120元 and 每个行政村补助5万元 are standards, but 每村建成1个站点、投资50万元 is not

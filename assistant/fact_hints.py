@@ -7,7 +7,8 @@ import re
 from assistant.brief import CostPart
 from assistant.models import ProjectSheet
 from assistant.open_facts import OpenFact
-from assistant.taxonomy import is_cost_level2
+from assistant.taxonomy import QUANTITY, is_cost_level2
+from assistant.values import cap_text, derived_text
 
 _SAME_UNIT = {"名": "人", "人": "人", "㎡": "平方米", "平米": "平方米", "千米": "公里"}
 
@@ -17,18 +18,18 @@ def _base(unit: str) -> str:
     return _SAME_UNIT.get(u, u)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.0f}" if abs(x) >= 100 else f"{x:.2f}".rstrip("0").rstrip(".")
-
 
 def _budget(sheet: ProjectSheet) -> float | None:
     return sheet.budget.total_yuan
 
 
 def _quantity_rows(sheet: ProjectSheet, unit: str, skip: int | None):
+    """Rows that count what the money delivers, in this unit. Only 数量指标: a 时效 row in 小时 (服务需求响应时间 ≤24小时)
+    is a time limit, and the budget ÷ it (101万元 ÷ 24小时 = 42000元/小时) was offered as an hourly price."""
     for i, ind in enumerate(sheet.indicators):
         pv = ind.parsed_value
-        if i != skip and pv.kind == "number" and pv.number and _base(pv.unit or "") == unit and "/" not in (pv.unit or ""):
+        if i != skip and ind.level2 == QUANTITY and pv.kind == "number" and pv.number and _base(pv.unit or "") == unit \
+                and "/" not in (pv.unit or "") and pv.op not in ("≤", "<"):
             yield ind, pv
 
 
@@ -64,9 +65,9 @@ def money_for(sheet: ProjectSheet, name: str, parts: list[CostPart] | None = Non
         return total, "、".join(f"{p.item}{p.raw}" for p in named), "part"
     rest = sum(p.amount for p in parts)
     if parts and rest < budget:
-        return budget - rest, f"预算{_fmt(budget / 10000)}万元扣除{'、'.join(p.item + p.raw for p in parts)}后的" \
-                              f"{_fmt((budget - rest) / 10000)}万元", "rest"
-    return budget, f"项目预算{_fmt(budget / 10000)}万元", "budget"
+        return budget - rest, f"预算{derived_text(budget / 10000)}万元扣除{'、'.join(p.item + p.raw for p in parts)}后的" \
+                              f"{derived_text((budget - rest) / 10000)}万元", "rest"
+    return budget, f"项目预算{derived_text(budget / 10000)}万元", "budget"
 
 
 def _unit_cost(sheet: ProjectSheet, fact: OpenFact,
@@ -82,11 +83,11 @@ def _unit_cost(sheet: ProjectSheet, fact: OpenFact,
     amount, how, source = found
     for ind, pv in _quantity_rows(sheet, _base(per), fact.index):
         cost = amount / pv.number / (10000 if money == "万元" else 1)
-        why = f"{how} ÷ “{ind.name}”{_fmt(pv.number)}{pv.unit}"
+        why = f"{how} ÷ “{ind.name}”{derived_text(pv.number)}{pv.unit}"
         if source == "rest":  # the whole budget is the other answer: the user says which holds
             whole = _budget(sheet) / pv.number / (10000 if money == "万元" else 1)
-            why += f"；若该单价包含上述各项，则按预算全额测算为{_fmt(whole)}{money}/{per}"
-        return _fmt(cost), why, found
+            why += f"；若该单价包含上述各项，则按预算全额测算为{cap_text(whole)}{money}/{per}"
+        return cap_text(cost), why, found
     return None
 
 
@@ -113,7 +114,7 @@ def _count(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
         money, _, per = (pv.unit or "").partition("/")
         if pv.kind == "number" and pv.number and money in ("元", "万元") and _base(per) == _base(fact.unit):
             n = budget / (pv.number * (10000 if money == "万元" else 1))
-            return f"{n:.0f}", f"预算{_fmt(budget / 10000)}万元 ÷ “{ind.name}”{_fmt(pv.number)}{pv.unit}（约数，请按实际核对）"
+            return f"{n:.0f}", f"预算{derived_text(budget / 10000)}万元 ÷ “{ind.name}”{derived_text(pv.number)}{pv.unit}（约数，请按实际核对）"
     return None
 
 
@@ -141,7 +142,7 @@ def _standard(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
         else:
             continue
         bound = "不高于" if limit["kind"] == "cap" else "不低于"
-        return _fmt(value), f"{limit['source']}：{bound}{_fmt(float(limit['limit']))}{unit}（请按本地标准核对）"
+        return derived_text(value), f"{limit['source']}：{bound}{derived_text(float(limit['limit']))}{unit}（请按本地标准核对）"
     return None
 
 
@@ -152,7 +153,7 @@ def suggest(sheet: ProjectSheet, fact: OpenFact) -> OpenFact:
         found = str(sheet.year), "表中的预算年度"
     elif fact.key == "预算金额" and _budget(sheet) is not None:
         amount = _budget(sheet) / (10000 if fact.unit.startswith("万元") else 1)
-        found = _fmt(amount), "表中的预算数"
+        found = derived_text(amount), "表中的预算数"
     elif fact.kind == "amount" and "/" in fact.unit:
         cost = _unit_cost(sheet, fact)
         found = cost[:2] if cost else None
@@ -173,8 +174,8 @@ def _ask_which(sheet: ProjectSheet, fact: OpenFact, ind, without: str, quantity,
     money, _, per = fact.unit.partition("/")
     whole = _budget(sheet) / qv.number / (10000 if money == "万元" else 1)
     parts = "、".join(p.item + p.raw for p in _parts(sheet, parts)) or "另列的费用"
-    return (f"“{ind.name}”未自动填写：预算中另列了{parts}。不含这些费用时，按“{qrow.name}”{_fmt(qv.number)}{qv.unit}测算"
-            f"约为{without}{fact.unit}；含这些费用时约为{_fmt(whole)}{fact.unit}。请确认单价口径后填写。")
+    return (f"“{ind.name}”未自动填写：预算中另列了{parts}。不含这些费用时，按“{qrow.name}”{derived_text(qv.number)}{qv.unit}测算"
+            f"约为{without}{fact.unit}；含这些费用时约为{cap_text(whole)}{fact.unit}。请确认单价口径后填写。")
 
 
 def derive_unit_cost(sheet: ProjectSheet, parts: list[CostPart] | None = None) -> tuple[ProjectSheet, list[str]]:
@@ -210,7 +211,7 @@ def derive_unit_cost(sheet: ProjectSheet, parts: list[CostPart] | None = None) -
         filled, refused = fill(filled_sheet, {fact.key: cost[0]})
         if refused:
             continue
-        how = f"按{how_money}÷“{qrow.name}”{_fmt(qv.number)}{qv.unit}测算的上限"
+        how = f"按{how_money}÷“{qrow.name}”{derived_text(qv.number)}{qv.unit}测算的上限"
         rows = [r.model_copy(update={"basis": f"{r.basis}；{how}" if r.basis else f"预算支出标准：{how}"})
                 if i == fact.index else r for i, r in enumerate(filled.indicators)]
         notes.append(f"“{ind.name}”{rows[fact.index].value}是{how}，请按实际单价核对。")

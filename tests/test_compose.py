@@ -274,3 +274,15 @@ def test_an_act_word_that_names_a_body_is_not_what_the_money_does():
     assert choose_archetype(brief)["id"] == "enforcement"
     assert choose_archetype(Brief(name="职业技能培训中心建设"))["id"] == "works"
     assert choose_archetype(Brief(name="社区矫正社工培训"))["id"] == "training", "培训 that ends the name is the work"
+
+
+def test_a_lease_is_measured_in_the_rooms_it_rents_and_pays_as_often_as_the_user_says(exemplar_drafter):
+    """租赁办公用房2400平方米，用于安置6个部门: the lease was counted in 部门 (=6个, ≤144000元/个), the 部门 being who uses
+    the rooms; the rent per 平方米 is the figure a reviewer checks, and 按季度支付 is 4 payments."""
+    brief = Brief(name="2025年度机关办公用房租赁费", budget="98万元", year=2025,
+                  purpose="租赁城南商务楼办公用房2400平方米，用于安置6个部门集中办公，其中年租金86.4万元、物业管理费9.6万元，"
+                          "按季度支付。")
+    values = {r.name: r.value for r in exemplar_drafter.draft(brief).sheet.indicators}
+    assert "=2400平方米" in values.values() and not any(v.endswith("元/个") for v in values.values()), values
+    assert any(n.endswith("支付期数") and v == "=4期" for n, v in values.items()), values
+    assert "=6个" in values.values()  # the user's 6 部门 still stand, in a row of their own

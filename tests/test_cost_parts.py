@@ -64,14 +64,14 @@ def test_a_draft_keeps_a_stated_part_in_a_cost_row_with_its_source():
 
 def test_a_unit_cost_the_stated_part_may_be_inside_is_asked_with_both_answers():
     """单灯年维护费用 with 电费 stated apart: 150万÷2300 (652) holds only if maintenance includes electricity; without it
-    it is (150-86)万÷2300 (278). Only the user knows which, so the cap stays open and the note gives both."""
+    it is (150-86)万÷2300 (278.26…, a cap rounded up to 279 so that it holds). Only the user knows which, so the cap stays open and the note gives both."""
     d = draft(STREET_LIGHTS, drafter="exemplar")
     cost = next(i for i in d.sheet.indicators if i.name == "单灯年维护费用")
     assert "{" in cost.value and "652" not in cost.value, cost.value
     note = next(n for n in d.notes if "单灯年维护费用" in n)
-    assert "278" in note and "652" in note and "路灯电费86万元" in note
+    assert "279" in note and "653" in note and "路灯电费86万元" in note
     fact = next(f for f in open_facts(d.sheet) if f.indicator == "单灯年维护费用")
-    assert fact.suggestion == "278" and "652" in fact.reasoning
+    assert fact.suggestion == "279" and "653" in fact.reasoning
 
 
 def _sheet(cost_name: str, fund_use: str) -> ProjectSheet:
@@ -89,10 +89,10 @@ def test_a_unit_cost_that_names_the_stated_part_divides_that_part():
     assert "路灯电费86万元" in sheet.indicators[1].basis and len(notes) == 1
     # without a stated part the whole budget is the money, as before
     whole, _ = derive_unit_cost(_sheet("单灯年维护费用", "维护路灯2300盏"))
-    assert whole.indicators[1].value == "≤652元/盏"
+    assert whole.indicators[1].value == "≤653元/盏"  # 652.17…: rounded up, since ≤652 is broken by the average itself
     # the rewrite path reads the parts from the sheet's 资金用途 as well
     held, notes = derive_unit_cost(_sheet("单灯年维护费用", "全年支付路灯电费86万元"))
-    assert "{" in held.indicators[1].value and any("278" in n for n in notes)
+    assert "{" in held.indicators[1].value and any("279" in n for n in notes)
     assert open_facts(held)[0].indicator == "单灯年维护费用"
 
 
@@ -121,5 +121,23 @@ def test_a_per_unit_standard_binds_per_unit_rows_not_totals(name, value, flagged
                       value=value, basis="预算支出标准：预算批复")]
     sheet = ProjectSheet(name="应急保障公务用车购置", year=2026, budget={"total": "1000000"},
                          fund_use="购置应急保障公务用车5辆，其中车辆购置费86万元", indicators=rows)
+    v10 = [f for f in check_project(sheet).findings if f.rule == "V10"]
+    assert bool(v10) is flagged, v10
+
+
+@pytest.mark.parametrize("name, value, flagged", [
+    ("单位会议费支出", "≤5万元", False),  # 单位 is the organisation: the year's total, not a per-person-day fee
+    ("人均会议费", "≤900元", True),  # per person and day, over the 760元 quota
+    ("单位会议费综合定额", "≤900元/人·天", True),
+])
+def test_the_organisation_is_not_a_unit_a_per_unit_quota_binds(name, value, flagged):
+    from assistant.report import check_project
+
+    rows = [Indicator(level1="产出指标", level2="数量指标", name="召开业务培训会议次数", description="会议通知计",
+                      value="=6次", basis="计划标准：年度会议计划"),
+            Indicator(level1="产出指标", level2="成本指标", name=name, description="按会议费报销凭证计",
+                      value=value, basis="预算支出标准：会议费管理办法")]
+    sheet = ProjectSheet(name="业务会议经费", year=2026, budget={"total": "50000"}, fund_use="召开业务会议6次",
+                         indicators=rows)
     v10 = [f for f in check_project(sheet).findings if f.rule == "V10"]
     assert bool(v10) is flagged, v10

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.brief import Brief
@@ -30,7 +32,10 @@ def test_a_share_that_names_nothing_measurable_is_not_a_target(text):
 
 def test_deadlines_are_dated_in_the_budget_year():
     got = [(d.value(2025), d.context) for d in extract_deadlines("暑假期间完成施工，11月底前完工；年底前全部发放到位", 2025)]
-    assert got == [("2025年11月30日前", "11月底前完工"), ("2025年12月31日前", "年底前全部发放到位")]
+    assert got == [("2025年8月31日前", "暑假期间完成施工"), ("2025年11月30日前", "11月底前完工"),
+                   ("2025年12月31日前", "年底前全部发放到位")]
+    periods = [(d.value(2026), d.raw) for d in extract_deadlines("上半年完成招标，每季度巡查一次，第三季度完成验收", 2026)]
+    assert periods == [("2026年6月30日前", "上半年"), ("2026年9月30日前", "第三季度")]
     assert extract_deadlines("2月底前完成", 2028)[0].value(2028) == "2028年2月29日前"
 
 
@@ -68,3 +73,73 @@ def test_a_deadline_for_other_work_gets_its_own_row_and_moves_no_other_date():
     assert dates.get("招标完成时间") == "2026年3月31日前", dates
     assert any("完工" in n and v == "2026年8月25日前" for n, v in dates.items()), dates
     assert list(dates.values()).count("2026年3月31日前") == 1, dates  # no other date moved to the 招标 one
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("组织基干民兵160人集中训练15天", [("集中训练天数", "=15天", False)]),
+    ("每人每月服务不少于8小时", [("每人每月服务时长", "≥8小时", False)]),
+    ("接到报修后2小时内到达现场", [("到达现场时限", "≤2小时", True)]),
+    ("施工工期90天", [("施工工期", "≤90天", True)]),
+    ("审核在30个工作日内完成", [("审核时限", "≤30个工作日", True)]),
+])
+def test_a_stated_duration_is_read_as_work_done_or_a_time_limit(text, expected):
+    from assistant.drafters.stated import extract_durations
+
+    assert [(d.name, d.value, d.limit) for d in extract_durations(text)] == expected
+
+
+@pytest.mark.parametrize("text", ["提供7×24小时热线服务", "24小时值守", "全年365天开放", "9月1日前交付使用", "第3天复查",
+                                  "15天集中训练", "服务期12个月"])
+def test_round_the_clock_the_whole_year_a_date_or_an_unclear_order_is_no_duration(text):
+    from assistant.drafters.stated import extract_durations
+
+    assert extract_durations(text) == []
+
+
+def test_stated_hours_days_and_an_hourly_price_are_the_tables_and_a_time_limit_divides_no_budget():
+    """The draft kept 上门服务单价 ≤42000元/小时: the budget ÷ the 时效 row 服务需求响应时间 ≤24小时. Now the hourly price is
+    the user's, the hours a month are a row of their own, and a time limit is never a quantity."""
+    brief = Brief(name="2026年社区居家养老上门服务补贴", year=2026, budget="100.8万元",
+                  purpose="为全区420名失能老人提供居家上门服务，每人每月服务不少于8小时，补贴标准每小时25元")
+    d = draft(brief, drafter="exemplar")
+    rows = d.sheet.indicators
+    price = [r.value for r in rows if r.parsed_value.unit and "小时" in (r.parsed_value.unit_raw or "") and "元" in r.value]
+    assert price and all("25元/小时" in v for v in price), price
+    hours = next(r for r in rows if r.value == "≥8小时")
+    assert hours.level2 == "数量指标" and "每人每月" in hours.name and "每人每月服务不少于8小时" in hours.basis
+    # the new row stands with the other 数量指标, not after the satisfaction rows
+    levels = [r.level2 for r in rows]
+    assert levels.index("数量指标") <= rows.index(hours) < levels.index("质量指标")
+    assert not [n for n in d.notes if "÷“服务需求响应时间" in n or "101万元" in n], d.notes
+
+
+def test_a_stated_training_length_replaces_the_types_blank():
+    brief = Brief(name="2026年民兵军事训练经费", year=2026, budget="48万元",
+                  purpose="组织基干民兵160人集中训练15天，完成轻武器射击和应急救援课目")
+    d = draft(brief, drafter="exemplar")
+    days = [r for r in d.sheet.indicators if r.parsed_value.unit == "天" or "天数" in r.name]
+    assert [r.value for r in days if "训练" in r.name] == ["=15天"], [(r.name, r.value) for r in days]
+    assert any("15天" in n for n in d.notes)
+
+
+def test_works_finish_by_the_stated_handover_and_summer_works_by_the_end_of_august():
+    """利用暑假期间完成施工 is 8月31日前; a drafted 完工 date after the user's 9月1日前交付使用 is not left standing."""
+    from assistant.drafters.stated import finish_before_use
+    from assistant.models import Indicator
+
+    brief = Brief(name="城关小学教学楼抗震加固", year=2026, budget="260万元",
+                  purpose="对城关小学教学楼3200平方米进行抗震加固，利用暑假期间完成施工，9月1日前交付使用")
+    d = draft(brief, drafter="exemplar")
+    dates = {r.name: r.value for r in d.sheet.indicators if r.parsed_value.kind == "date"}
+    finish = [v for n, v in dates.items() if re.search("完工|竣工|施工", n)]
+    assert finish and all(v == "2026年8月31日前" for v in finish), dates
+    assert "2026年9月1日前" in dates.values()
+    assert not [r.name for r in d.sheet.indicators if "抗震投入" in r.name or "抗震使用" in r.name]
+
+    def row(name, value):
+        return Indicator(level1="产出指标", level2="时效指标", name=name, description="", value=value,
+                         basis="计划标准：实施方案")
+    rows = [row("交付使用时间", "2026年9月1日前"), row("工程完工时间", "2026年11月30日前"),
+            row("竣工结算审核完成时间", "2026年12月31日前")]
+    moved, notes = finish_before_use(rows, {0})
+    assert [r.value for r in moved] == ["2026年9月1日前", "2026年9月1日前", "2026年12月31日前"] and len(notes) == 1

@@ -111,3 +111,13 @@ def test_recurring_deadline_is_a_date():
     assert parse_value("每年12月底前").kind == "date"
     assert parse_value("当年10月31日前").kind == "date"
     assert parse_value("每年").kind != "date"
+
+
+def test_worked_out_figures_keep_the_users_digits_and_caps_hold():
+    """100.8万元 was shown as 101万元 (figures over 100 were rounded to whole numbers), and a cap of 86万元 ÷ 2300盏 could
+    come out under the project's own average."""
+    from assistant.values import cap_text, derived_text
+
+    assert derived_text(100.8) == "100.8" and derived_text(2400.0) == "2400" and derived_text(1.285) in ("1.28", "1.29")
+    assert cap_text(860000 / 2300) == "374" and cap_text(1500000 / 2300) == "653" and cap_text(2.341) == "2.35"
+    assert cap_text(3000.0) == "3000" and float(cap_text(640000 / 2300)) >= 640000 / 2300

@@ -28,6 +28,10 @@ _HEAD_NOUNS = set("站馆院所室厂场库点桥厕楼房亭园台塔网线港�
 _HEAD_WORDS = {"设施", "设备", "系统", "平台", "场所", "站点", "中心", "网点", "城市", "机构", "社区", "单位"}
 # what is done to the object, not the object, when it ends the phrase (特色村寨保护 -> 特色村寨)
 _TRAILING_ACTS = ("保护", "发展", "治理", "防范", "利用", "运用", "社会化")
+# how the object is worked on, when it ends the object's run just before the act (教学楼抗震加固, 桥梁防腐维修): part of
+# the work, so rows name 小学教学楼 and 抗震加固, not "小学教学楼抗震投入使用率". Not what the rows measure (节能, 适老化,
+# 亮化, 信息化 say the work's field: 节能量, 扶手, 灯具), which stays with the object
+WORK_KINDS = ("抗震", "防腐", "防水", "防渗", "隔音", "降噪", "保温", "除险", "提标", "加固")
 # what a stated count's row is called after its object, by unit (托管 + 面积, 参训 + 人次)
 _UNIT_NOUN = {"公里": "里程", "米": "长度", "亩": "面积", "平方米": "面积", "公顷": "面积", "人次": "人次", "人": "人数",
               "名": "人数", "户": "户数", "场": "场次", "次": "次数", "批次": "批次", "期": "期数", "吨": "数量",
@@ -200,7 +204,7 @@ def _with_institutions(tokens: list[str], acts: frozenset[str]) -> list[str]:
 
 def _strip_acts(run: str) -> str:
     """The phrase without trailing acts, keeping at least two characters."""
-    for act in _TRAILING_ACTS:
+    for act in _TRAILING_ACTS + WORK_KINDS:
         if run.endswith(act) and len(run) - len(act) >= 2:
             return _strip_acts(run[: -len(act)])
     return run
@@ -215,11 +219,18 @@ def _strip_suffix(tok: str, stop: set[str]) -> str:
     return tok
 
 
-def _unit(brief: Brief, archetype: dict) -> str:
-    """The unit the brief states its main count in, else the archetype's default."""
-    for q in brief.quantities():
+def _unit(brief: Brief, archetype: dict, obj: str = "") -> str:
+    """The unit the brief states its main count in, else the archetype's default. First a count of the object itself
+    (办公用房2400平方米 for a lease of 办公用房, in an area where the archetype measures one), then any other count: in
+    租赁办公用房2400平方米，用于安置6个部门 the 部门 are who uses the rooms, and 144000元/个 was no rent anyone pays."""
+    measures = "{MEASURE}" in json.dumps(archetype, ensure_ascii=False)
+    usable = set(_COUNT_UNITS) | ({u for u, n in _UNIT_NOUN.items() if n == "面积"} if measures else set())
+    quantities = brief.quantities()
+    grams = cjk_bigrams(obj)
+    own = [q for q in quantities if grams and cjk_bigrams(q.object) & grams and q.base[1] in usable]
+    for q in own + quantities:
         unit = q.base[1]
-        if unit in _COUNT_UNITS:
+        if unit in _COUNT_UNITS or q in own:
             return unit  # as the user wrote it: 286名 stays 名
     return archetype["default_unit"]
 
@@ -257,7 +268,8 @@ def cost_part_row(part: CostPart, brief: Brief, layout: str) -> Indicator:
 def _act(brief: Brief) -> str:
     for verb in ("改造", "修缮", "加固", "整治", "新建", "建设"):
         if verb in brief.name or verb in brief.purpose:
-            return "建设" if verb == "新建" else verb
+            kind = next((k for k in WORK_KINDS if k != verb and k + verb in brief.name), "")
+            return kind + ("建设" if verb == "新建" else verb)
     return "建设改造"
 
 
@@ -288,7 +300,7 @@ def archetype_rows(brief: Brief, archetype: dict, obj: str, filler: SlotFiller) 
     """The archetype's rows in the brief's layout, naming the brief's object, with the slots the brief fills. The
     main count row takes a stated count; when that count is of something other than the object (年接听来电4,000人次
     for a 热线), the row is named after what the count counts, not the archetype's 热线数量."""
-    unit, act, fund = _unit(brief, archetype), _act(brief), _fund(brief, obj)
+    unit, act, fund = _unit(brief, archetype, obj), _act(brief), _fund(brief, obj)
     out = []
     for row in archetype["rows"]:
         level2 = convert_level2(row["level2"], brief.layout)

@@ -205,6 +205,11 @@ def _head(name: str) -> str:
     bare = re.sub(r"(?:专项资金|专项经费|工作经费|资金|经费|费用|项目|工作)+$", "", name)
     if len(names) >= 2 and bare.endswith(names[-1]) and dict(_pos(name)).get(names[-1]) == "v":
         names = names[:-1]
+    # a kind of work just before the act (教学楼抗震加固) says how the object is worked on, not what it is
+    from assistant.drafters.compose import WORK_KINDS
+
+    if len(names) >= 2 and names[-1] in WORK_KINDS and any(bare.endswith(names[-1] + a) for a in _actions()):
+        names = names[:-1]
     return names[-1] if names and len(words) >= 2 else ""
 
 

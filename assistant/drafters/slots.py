@@ -8,14 +8,10 @@ from functools import lru_cache
 
 from assistant.brief import Brief, Quantity, Rate
 from assistant.taxonomy import BENEFIT_LEVEL2, SERVICE_SATISFACTION
+from assistant.values import cap_text, derived_text
 
 SLOT_RE = re.compile(r"\{(?P<kind>N|X|YEAR|BUDGET|UNIT_COST)(?P<shift>[+-]\d)?(?::(?P<label>[^{}]*))?\}(?P<unit>[^\s，。；、{}]*)")
 
-
-def _fmt(x: float) -> str:
-    if abs(x) >= 100:
-        return f"{x:.0f}"
-    return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
 def _bigrams(text: str) -> set[str]:
@@ -45,6 +41,13 @@ def _base_unit(unit: str) -> str:
 def same_unit(a: str, b: str) -> bool:
     """Units that count the same thing: 名 and 人, ㎡ and 平方米."""
     return _SAME_UNIT.get(a, a) == _SAME_UNIT.get(b, b)
+
+
+# how often the money is paid, when the brief says it (租金按季度支付, 补贴按月发放): the times a year a slot for the
+# number of payments asks for
+_PAY_EVERY = re.compile(r"按(?P<every>月|季度|季|半年|年)度?(?:支付|拨付|发放|结算|兑付|缴纳|付款)")
+_TIMES_A_YEAR = {"月": 12, "季度": 4, "季": 4, "半年": 2, "年": 1}
+_PAID_WORDS = re.compile(r"支付|拨付|发放|结算|兑付|缴纳|付款")
 
 
 def unit_cost_label(unit: str) -> str:
@@ -92,8 +95,8 @@ class SlotFiller:
         """The stated standard in the slot's unit, keeping 万元 as the user wrote it (每件资助1.5万元 -> 1.5万元/件)."""
         money = unit.partition("/")[0]
         if money == "元" and "万元" in rate.raw:
-            return f"{_fmt(rate.amount / 10000)}万{unit}"
-        return f"{_fmt(rate.amount / (10000 if money == '万元' else 1))}{unit}"
+            return f"{derived_text(rate.amount / 10000)}万{unit}"
+        return f"{derived_text(rate.amount / (10000 if money == '万元' else 1))}{unit}"
 
     def _find(self, unit: str, label: str, reuse: bool = False) -> Quantity | None:
         if label and label in self.bound:
@@ -151,8 +154,8 @@ class SlotFiller:
         """The stated quantity in the slot's unit, keeping 万 as the user wrote it (2万亩)."""
         base_number, base_unit = q.base
         if q.unit[:1] in ("万", "亿") and same_unit(slot_unit, base_unit):
-            return f"{_fmt(q.number)}{q.unit[0]}{slot_unit}"
-        return f"{_fmt(base_number)}{slot_unit}"
+            return f"{derived_text(q.number)}{q.unit[0]}{slot_unit}"
+        return f"{derived_text(base_number)}{slot_unit}"
 
     def fill(self, text: str) -> str:
         """Replace every slot that the project can fill; leave the others visible. A value "={…}" whose slot a stated
@@ -172,9 +175,9 @@ class SlotFiller:
             if kind == "BUDGET" and self.brief.budget is not None:
                 amount = float(self.brief.budget)
                 if unit.startswith("万元"):
-                    return f"{_fmt(amount / 10000)}{unit}"
+                    return f"{derived_text(amount / 10000)}{unit}"
                 if unit.startswith("元"):
-                    return f"{_fmt(amount)}{unit}"
+                    return f"{derived_text(amount)}{unit}"
             if kind == "N":
                 q = self._find(unit, label)
                 if q is not None:
@@ -196,7 +199,10 @@ class SlotFiller:
                     if money == "万元":
                         per /= 10000
                     if money in ("元", "万元"):
-                        return f"{_fmt(per)}{unit}"
+                        return f"{cap_text(per)}{unit}"
+            if kind == "X" and unit in ("期", "次") and _PAID_WORDS.search(label) \
+                    and (every := _PAY_EVERY.search(f"{self.brief.purpose} {self.brief.goal}")):
+                return f"{_TIMES_A_YEAR[every.group('every')]}{unit}"  # 按季度支付: 4期 a year
             if kind == "UNIT_COST":  # never shown raw: it becomes a question the user can answer
                 return "{X:" + unit_cost_label(unit) + "}" + unit
             return m.group(0)

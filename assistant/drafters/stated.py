@@ -15,7 +15,8 @@ from assistant.brief import Brief
 from assistant.lexicon import cjk_bigrams
 from assistant.models import Indicator
 from assistant.rules.names import _process_term
-from assistant.taxonomy import ECONOMIC, QUALITY, SERVICE_SATISFACTION, SOCIAL, TIMELINESS, level1_for
+from assistant.rules.value_rules import USE_WORDS, finishes_before_use
+from assistant.taxonomy import ECONOMIC, QUALITY, QUANTITY, SERVICE_SATISFACTION, SOCIAL, TIMELINESS, level1_for
 
 # what a stated rate is of: a run ending in a measure word (分类投放准确率, 签约居民满意度, 亩均增收)
 _MEASURE = r"(?:率|满意度|密度|比例|占比|比重|增长|增幅|增收|下降|降幅)"
@@ -98,19 +99,38 @@ _DEADLINE_RE = re.compile(r"(?P<month>1[0-2]|[1-9])月(?:(?P<end>底|末)|(?P<da
 _YEAR_END_RE = re.compile(r"(?:年底|年末)(?:前|以前|之前)")
 
 
+# periods a user names instead of a date, as the last day of the period: work done 利用暑假 is done before the autumn
+# term (9月1日), 上半年 by 6月30日; 下半年 and 年内 say no more than the budget year does
+_PERIODS = (
+    (re.compile(r"(?:利用)?暑假(?:期间)?|暑期(?:期间)?|秋季开学前"), 8, 31),
+    (re.compile(r"(?:利用)?寒假(?:期间)?"), 2, 0),
+    (re.compile(r"上半年"), 6, 30),
+    (re.compile(r"(?<![每])(?:第)?[一1]季度"), 3, 31),
+    (re.compile(r"(?<![每])(?:第)?[二2]季度"), 6, 30),
+    (re.compile(r"(?<![每])(?:第)?[三3]季度"), 9, 30),
+    (re.compile(r"国庆(?:节)?(?:前|以前|之前)"), 9, 30),
+    (re.compile(r"元旦(?:前|以前|之前)"), 12, 31),
+)
+
+
 def extract_deadlines(text: str, year: int) -> list[Deadline]:
-    """Dates by which the user says work is done (9月底前, 11月30日前, 年底前), in the budget year."""
-    out: list[Deadline] = []
+    """Dates by which the user says work is done (9月底前, 11月30日前, 年底前, 暑假期间, 上半年), in the budget year, in
+    the order the text gives them."""
+    found: list[tuple[int, Deadline]] = []
+    for pattern, month, day in _PERIODS:
+        for m in pattern.finditer(text or ""):
+            found.append((m.start(), Deadline(month, day or calendar.monthrange(year, month)[1],
+                                              _clause(text, m.start(), m.end()), m.group(0))))
     for m in _DEADLINE_RE.finditer(text or ""):
         month = int(m.group("month"))
         last = calendar.monthrange(year, month)[1]
         day = min(int(m.group("day")), last) if m.group("day") else last
         if day < 1:
             continue
-        out.append(Deadline(month, day, _clause(text, m.start(), m.end()), m.group(0)))
+        found.append((m.start(), Deadline(month, day, _clause(text, m.start(), m.end()), m.group(0))))
     for m in _YEAR_END_RE.finditer(text or ""):
-        out.append(Deadline(12, 31, _clause(text, m.start(), m.end()), m.group(0)))
-    return out
+        found.append((m.start(), Deadline(12, 31, _clause(text, m.start(), m.end()), m.group(0))))
+    return [d for _, d in sorted(found, key=lambda f: f[0])]
 
 
 def _clause(text: str, start: int, end: int) -> str:
@@ -129,6 +149,19 @@ def _share(a: str, b: str, stop: frozenset[str] = frozenset()) -> float:
 _DATE_WORDS = frozenset({"完成", "成时", "时间", "前完", "底前", "月底", "日前"})
 
 
+# what a clause says when it dates the works themselves (利用暑假期间完成施工), not one step of them (招标)
+_WHOLE_WORK = frozenset({"施工", "建设", "工程", "改造", "建成", "完工", "竣工", "工程建设", "工程施工", "项目", "全部工程"})
+
+
+def _insert(rows: list[Indicator], row: Indicator) -> int:
+    """Put a new row after the last of its 二级 (else of its 一级), where a reader looks for it; return its index."""
+    at = max((i for i, r in enumerate(rows) if r.level2 == row.level2), default=None)
+    if at is None:
+        at = max((i for i, r in enumerate(rows) if r.level1 == row.level1), default=len(rows) - 1)
+    rows.insert(at + 1, row)
+    return at + 1
+
+
 def _level2(what: str) -> str:
     if "满意" in what:
         return SERVICE_SATISFACTION
@@ -145,6 +178,152 @@ def _formula(name: str) -> str:
     if "满意" in name:
         return "评价“满意”“较满意”的有效问卷数÷有效问卷总数×100%"
     return "符合要求的数量÷统计总数×100%"
+
+
+@dataclass(frozen=True)
+class Duration:
+    """'每人每月服务不少于8小时' -> 服务, per 每人每月, ≥ 8 小时; '2小时内到达现场' -> a time limit, ≤ 2 小时."""
+
+    what: str
+    per: str
+    op: str
+    number: str
+    unit: str
+    limit: bool  # a time limit (内, 工期, 时限): a 时效 row; otherwise an amount of work or service: a 数量 row
+    context: str
+
+    @property
+    def value(self) -> str:
+        return f"{self.op}{self.number}{self.unit}"
+
+    @property
+    def name(self) -> str:
+        if self.limit:
+            return self.what if self.what.endswith(("工期", "时限", "周期", "时间")) else f"{self.what}时限"
+        return f"{self.per}{self.what}{'天数' if self.unit in ('天', '个工作日') else '时长'}"
+
+
+_DURATION_RE = re.compile(r"(?P<pre>不少于|不低于|至少|不超过|不高于|最多|最长|累计)?"
+                          r"(?P<num>\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3})\s*"
+                          r"(?P<unit>个工作日|工作日|小时|分钟|天|周|个月)(?P<post>以上|以内|之内|内)?")
+_PER_RUN = re.compile(r"每(?:[人户名生班次场批期位]|个[^\d]{0,2}?)?(?:每?[年月周天日]|学期)?")
+_DURATION_LEAD = re.compile(r"^(?:组织|开展|进行|实施|完成|确保|保证|力争|全年|年度|共|为|对|在|于|并|且)+")
+_DURATION_TRAIL = re.compile(r"(?:在|于|须|需|应|要|均|达到|达|时间|时长)+$")
+_TIME_UNITS = {"工作日": "个工作日", "个工作日": "个工作日", "天": "天", "日": "天", "小时": "小时", "分钟": "分钟",
+               "周": "周", "个月": "个月"}
+
+
+def extract_durations(text: str) -> list[Duration]:
+    """Time the user says the work takes or may take: 集中训练15天, 每人每月服务不少于8小时, 接到报修后2小时内到达现场,
+    施工工期90天. Not a date (9月1日), not 第3天, not the whole year (365天, 12个月) and not a round-the-clock
+    service (24小时值守, 7×24小时)."""
+    from assistant.brief import _UNITS, cn_number
+
+    out: list[Duration] = []
+    for m in _DURATION_RE.finditer(text or ""):
+        start, end = m.span("num")
+        before, after = text[max(0, start - 1):start], text[m.end():m.end() + 1]
+        unit = _TIME_UNITS[m.group("unit")]
+        number = cn_number(m.group("num"))
+        if number is None or number <= 0 or before in ("第", "×", "*", "x", "X", "月") or before.isdigit() \
+                or (unit == "天" and number >= 360) or (unit == "个月" and number >= 12) \
+                or (unit == "小时" and number == 24 and not m.group("pre")):
+            continue
+        clause = _clause(text, m.start(), m.end())
+        seg = text[max(text.rfind(c, 0, m.start()) for c in "，。；,;：:、") + 1:m.start()]
+        runs = re.findall(r"[\u4e00-\u9fff×]+", seg)
+        run = runs[-1] if runs and seg.endswith(runs[-1]) else ""
+        if run and seg[:len(seg) - len(run)].rstrip()[-1:].isdigit():  # 民兵160人集中训练: the count's unit goes
+            run = re.sub("^(?:" + "|".join(map(re.escape, _UNITS)) + ")", "", run)
+        per_m = None
+        for pm in _PER_RUN.finditer(run):
+            per_m = pm if len(pm.group(0)) > 1 else per_m
+        per = per_m.group(0) if per_m else ""
+        what = run[per_m.end():] if per_m else run
+        what = _DURATION_TRAIL.sub("", _DURATION_LEAD.sub("", what))
+        following = re.match(r"[\u4e00-\u9fff]+", text[m.end():])
+        following = following.group(0) if following else ""
+        limit = bool(m.group("post") and m.group("post") != "以上") or what.endswith(("工期", "时限", "周期", "用时"))
+        if limit and (seg.endswith("后") or not what):  # 接到报修后2小时内到达现场: the limit is for 到达现场
+            what = re.sub(r"^(?:完成|予以|进行|给予)", "", following)[:8] or what
+        if len(what) < 2 or len(what) > 12:
+            continue  # no work named, or a whole sentence: nothing a row could be named by
+        if not limit and following and not following.startswith(("以上", "的")) and not m.group("post"):
+            continue  # 15天集中训练 reads either way; the user is asked, not guessed at
+        pre, post = m.group("pre") or "", m.group("post") or ""
+        if pre in ("不少于", "不低于", "至少", "累计") or post == "以上":
+            op = "≥"
+        elif pre in ("不超过", "不高于", "最多", "最长") or limit:
+            op = "≤"
+        else:
+            op = "="
+        num = m.group("num") if m.group("num")[0].isdigit() else str(int(number))
+        out.append(Duration(what, per, op, num, unit, limit, clause))
+    return out
+
+
+def _time_unit(unit: str) -> str:
+    return _TIME_UNITS.get((unit or "").split("/")[0], "")
+
+
+def keep_durations(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator], list[str]]:
+    """Every stated duration in the row that measures it (集中训练天数 ≥{X}天 takes =15天), or a row of its own."""
+    text = " ".join(x for x in (brief.purpose, brief.goal) if x)
+    rows, notes = list(rows), []
+    source = f"计划标准：{brief.name}实施方案确定的目标"
+    taken: set[int] = set()
+    for d in extract_durations(text):
+        if any(r.value == d.value and _share(d.what, r.name) > 0 for r in rows):
+            continue
+        level2 = TIMELINESS if d.limit else QUANTITY
+        per_row = re.compile(r"每|人均|户均|月均|次均|单次")
+
+        def fits(r: Indicator) -> bool:
+            pv = r.parsed_value
+            same_per = bool(per_row.search(r.name)) == bool(d.per)
+            return (r.level2 == TIMELINESS) == d.limit and _time_unit(pv.unit_raw or pv.unit or "") == d.unit \
+                and same_per and pv.kind in ("number", "placeholder")
+
+        candidates = [(i, _share(d.what, r.name, _DURATION_STOP)) for i, r in enumerate(rows)
+                      if i not in taken and fits(r)]
+        i, share = max(candidates, key=lambda c: c[1], default=(None, 0.0))
+        basis = f"{source}（{d.context}）"
+        if i is not None and share > 0:
+            notes.append(f"“{rows[i].name}”按您给出的{'时限' if d.limit else '时长'}改为{d.value}（原为{rows[i].value}）。")
+            rows[i] = rows[i].model_copy(update={"value": d.value, "basis": basis})
+            taken.add(i)
+            continue
+        if not level1_for(level2, brief.layout):
+            continue
+        description = (f"自{d.context.split(d.number)[0].rstrip('后在于') or '任务下达'}起至{d.what}的时间，以工作台账登记时间为准"
+                       if d.limit else
+                       f"{d.per}{d.what}的实际{'天数' if d.unit == '天' else '时长'}，以{brief.name}工作台账（签到、工单）记录为准")
+        at = _insert(rows, Indicator(level1=level1_for(level2, brief.layout) or "", level2=level2, name=d.name,
+                                     description=description, value=d.value, basis=basis))
+        taken = {j + (j >= at) for j in taken} | {at}
+    return rows, notes
+
+
+# what every duration row's name says (天数, 时长, 时间): no row's work is told from another's by them
+_DURATION_STOP = frozenset({"天数", "时长", "时间", "时限", "小时", "工时"})
+
+def finish_before_use(rows: list[Indicator], stated: set[int]) -> tuple[list[Indicator], list[str]]:
+    """Works finish before they are put to use: a drafted 完工时间 11月30日 under the user's 9月1日前交付使用 moves to the
+    user's date. Only rows the user did not date, and not what comes after use (结算, 审计, 绩效评价)."""
+    uses = [(i, r.parsed_value.deadline) for i, r in enumerate(rows)
+            if i in stated and USE_WORDS.search(r.name) and r.parsed_value.kind == "date" and r.parsed_value.deadline]
+    if not uses:
+        return rows, []
+    j, first = min(uses, key=lambda u: u[1])
+    rows, notes = list(rows), []
+    for i, r in enumerate(rows):
+        pv = r.parsed_value
+        if i in stated or r.level2 != TIMELINESS or pv.kind != "date" or not pv.deadline or pv.deadline <= first:
+            continue
+        if finishes_before_use(r.name):
+            notes.append(f"“{r.name}”原为{r.value}，晚于您给出的“{rows[j].name}”{rows[j].value}，已改为同一时限。")
+            rows[i] = r.model_copy(update={"value": rows[j].value, "basis": rows[j].basis})
+    return rows, notes
 
 
 def keep_targets(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator], list[str]]:
@@ -173,7 +352,7 @@ def keep_targets(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator], 
             # a change needs its dimension in the name (研发投入增长率, 亩均增收幅度) or it is not measurable
             name = t.what + ("率" if t.what.endswith(("增长", "下降")) else "幅度" if t.what.endswith("增收") else "")
             if level1_for(level2, brief.layout):
-                rows.append(Indicator(
+                _insert(rows, Indicator(
                     level1=level1_for(level2, brief.layout) or "", level2=level2, name=name,
                     description=f"{name}按{brief.name}实施方案确定的统计口径计算（{_formula(name)}），"
                                 f"以项目年度工作台账和业务记录为准",
@@ -189,7 +368,8 @@ def keep_targets(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator], 
         # the work the clause names (招标 in 3月底前完成招标); none (10月底前完成) means the whole project
         what = re.sub(r"^(?:并|且|于|在|计划|力争|确保|完成|全部|组织|开展)+", "", d.context.replace(d.raw, ""))
         i, share = max(dated, key=lambda c: c[1], default=(None, 0.0))
-        if i is not None and share == 0 and not what:  # the whole project: the row about finishing the work
+        whole = not what or what in _WHOLE_WORK or what in brief.name  # 完成施工, 完成加固 (抗震加固): the works
+        if i is not None and share == 0 and whole:  # the whole project: the row about finishing the work
             i = next((j for j, _ in dated if re.search(r"完工|完成|竣工|交付|上线|验收", rows[j].name)), dated[0][0])
             share = 1.0
         if i is not None and share > 0:  # the row about the same work (完工 for 11月底前完工)
@@ -197,9 +377,14 @@ def keep_targets(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator], 
             rows[i] = rows[i].model_copy(update={"value": value, "basis": basis})
             stated_dates.add(i)
         else:  # no row is about this work (3月底前完成招标): a row of its own, no other date moved
-            what = what or "年度任务"
-            stated_dates.add(len(rows))
-            rows.append(Indicator(level1=level1_for(TIMELINESS, brief.layout) or "", level2=TIMELINESS,
-                                  name=f"{what[:12]}完成时间", value=value, basis=basis,
-                                  description=f"{what[:12]}全部完成的时间，以验收（完成）资料日期为准"))
-    return rows, notes
+            what = (what or "年度任务")[:12]
+            use = re.search(r"(?:交付|投入|启用|开放|上线|投用|运行)(?:使用)?$", what)
+            at = _insert(rows, Indicator(
+                level1=level1_for(TIMELINESS, brief.layout) or "", level2=TIMELINESS,
+                name=f"{what}时间" if use else f"{what}完成时间", value=value, basis=basis,
+                description=f"{what}的时间，以交付（启用）资料日期为准" if use else
+                f"{what}全部完成的时间，以验收（完成）资料日期为准"))
+            stated_dates = {j + (j >= at) for j in stated_dates} | {at}
+    rows, moved = finish_before_use(rows, stated_dates)
+    rows, timed = keep_durations(brief, rows)
+    return rows, notes + moved + timed
