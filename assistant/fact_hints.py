@@ -8,7 +8,7 @@ from assistant.brief import CostPart
 from assistant.models import ProjectSheet
 from assistant.open_facts import OpenFact
 from assistant.taxonomy import QUANTITY, is_cost_level2
-from assistant.values import cap_text, derived_text
+from assistant.values import MONEY_UNITS, cap_text, derived_text
 
 _SAME_UNIT = {"名": "人", "人": "人", "㎡": "平方米", "平米": "平方米", "千米": "公里"}
 
@@ -157,8 +157,8 @@ def suggest(sheet: ProjectSheet, fact: OpenFact) -> OpenFact:
     elif fact.kind == "amount" and "/" in fact.unit:
         cost = _unit_cost(sheet, fact)
         found = cost[:2] if cost else None
-    elif fact.kind == "count":
-        found = _count(sheet, fact)
+    elif fact.kind == "count" or (fact.kind == "amount" and fact.unit and fact.unit not in MONEY_UNITS):
+        found = _count(sheet, fact)  # 服务工时数 in 小时 too: 100.8万元 ÷ 25元/小时
     if found is None and fact.kind in ("amount", "value", "rate", "count"):
         found = _standard(sheet, fact)
     if found is None:

@@ -66,7 +66,7 @@ BAD = {
     "V15": lambda: edit("heating", 8, value="=100%"),
     "V16": lambda: edit("heating", 8, value="≥70%"),
     "V17": lambda: edit("heating", 5, name="年度供热费", value="≤200万元"),
-    "V18": lambda: edit("vehicle", 5, value="≤25万元/辆"),  # 2 cars at 25万 is 50万 against 36万
+    "V18": lambda: edit("vehicle", 5, value="=25万元/辆"),  # 2 cars at 25万 is 50万 against 36万
     "V19": lambda: edit("heating", 5, name="项目总成本", value="≤106.7万元"),
     "V22": lambda: add("fire", level1="产出指标", level2="时效指标", name="消防控制室交付使用时间", value="2025年9月30日前",
                        description="改造后消防控制室交付使用的时间", basis="计划标准：改造实施方案"),  # 改造完工 10月31日
@@ -293,3 +293,6 @@ def test_a_unit_cost_times_its_count_is_checked_against_the_budget_per_month_and
     assert "V18" not in codes(sheet("=200元/人·月", "=420人"))  # 100.8万 exactly
     assert "V18" not in codes(sheet("≤300元/人·天", "=420人"))  # the days are not in the table
     assert "V18" not in codes(sheet("≥300元/人·月", "=420人"))  # a floor says nothing about the total
+    # a cap may be a graded standard's top (最高, 分档): only one the budget could not pay twice over is flagged
+    assert "V18" not in codes(sheet("≤300元/人·月", "=420人"))  # 151.2万 against 100.8万: the top grade
+    assert "V18" in codes(sheet("≤42000元/人·月", "=420人"))

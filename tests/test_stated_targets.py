@@ -111,6 +111,12 @@ def test_stated_hours_days_and_an_hourly_price_are_the_tables_and_a_time_limit_d
     levels = [r.level2 for r in rows]
     assert levels.index("数量指标") <= rows.index(hours) < levels.index("质量指标")
     assert not [n for n in d.notes if "÷“服务需求响应时间" in n or "101万元" in n], d.notes
+    # the hours the table still asks for: the budget ÷ the user's hourly price (420人 × 8小时 × 12月 is the same)
+    from assistant.fact_hints import suggest
+    from assistant.open_facts import open_facts
+
+    asked = [suggest(d.sheet, f) for f in open_facts(d.sheet) if f.unit == "小时"]
+    assert [f.suggestion for f in asked] == ["40320"] and "100.8万元" in asked[0].reasoning, asked
 
 
 def test_a_stated_training_length_replaces_the_types_blank():
@@ -143,3 +149,13 @@ def test_works_finish_by_the_stated_handover_and_summer_works_by_the_end_of_augu
             row("竣工结算审核完成时间", "2026年12月31日前")]
     moved, notes = finish_before_use(rows, {0})
     assert [r.value for r in moved] == ["2026年9月1日前", "2026年9月1日前", "2026年12月31日前"] and len(notes) == 1
+
+
+def test_a_stated_target_the_type_already_has_is_sourced_to_the_user():
+    """The type's own ≥90% stood with the type's basis (近三年回访满意度), though the user set it: a reviewer asks where
+    the figure comes from, and the answer is the user's plan."""
+    brief = Brief(name="2026年社区居家养老上门服务补贴", year=2026, budget="100.8万元",
+                  purpose="为全区420名失能老人提供居家上门服务，服务对象满意度不低于90%")
+    d = draft(brief, drafter="exemplar")
+    row = next(i for i in d.sheet.indicators if "满意度" in i.name)
+    assert row.value == "≥90%" and "服务对象满意度不低于90%" in row.basis, (row.value, row.basis)

@@ -332,7 +332,9 @@ def keep_targets(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator], 
     rows, notes = list(rows), []
     source = f"计划标准：{brief.name}实施方案确定的目标"
     for t in extract_targets(text):
-        if any(t.value == r.value.replace("％", "%") and _share(t.what, r.name) >= 0.5 for r in rows):
+        same = [i for i, r in enumerate(rows) if t.value == r.value.replace("％", "%") and _share(t.what, r.name) >= 0.5]
+        if same:  # the type says what the user says: the user's plan is where the figure comes from
+            rows[same[0]] = rows[same[0]].model_copy(update={"basis": f"{source}（{t.raw}）"})
             continue
         # the row of the same measure (接听率, not 10秒内接听比例) about most of the same words
         candidates = [(i, _share(t.what, r.name)) for i, r in enumerate(rows)

@@ -302,6 +302,7 @@ def cost_over_budget(ctx: Context):
             yield i, f"成本目标“{ctx.values[i].raw}”超过项目预算{budget:,.2f}元。", "成本指标不得超过项目预算，按测算的单位成本或定额设置。"
 
 
+_GRADED = re.compile(r"最高|上限|分档|档次|分层|层次|分类|按类别")
 _SAME_COUNT = {"名": "人", "位": "人", "㎡": "平方米", "平米": "平方米", "千米": "公里"}
 _PERIODS_A_YEAR = {"": 1, "年": 1, "月": 12}
 
@@ -341,7 +342,11 @@ def cost_quantity_budget(ctx: Context):
             continue
         _, q, qv = same[0]
         total = v.number * MONEY_UNITS[money] * qv.number * months
-        if total > budget * 1.1:
+        # a cap may be the top grade of a graded standard (最高每人20万元, 刑事案件每件1500元 and 民事1200元), above
+        # the average by design: only a cap the budget could not pay twice over (≤42000元/小时) is an error of sums
+        graded = v.op in ("≤", "<") and (bool(_GRADED.search(f"{ind.name}{ind.description}{ind.basis}"))
+                                         or total <= budget * 2)
+        if total > budget * 1.1 and not graded:
             over_months = "×12个月" if months == 12 else ""
             yield i, (f"“{ind.name}”{v.raw}×“{q.name}”{qv.raw}{over_months}约为{total / 10000:,.2f}万元，"
                       f"超过项目预算{budget / 10000:,.2f}万元。"), \
