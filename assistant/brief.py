@@ -32,7 +32,7 @@ _LEAD_WORDS = re.compile(r"^(?:为|对|在|共|约|全年|年度|全县|全区|�
 # words that qualify the number, not the object: 新接入单位约210家 counts 单位, not 单位约
 _TRAIL_WORDS = re.compile(r"(?:约|近|超过|超|逾|共计|共|合计|计|达到|达|不少于|不低于|以上)+$")
 _MEASURE_ENDS = ("面积", "长度", "里程", "人数", "数量", "次数", "场次", "户数", "人次", "个数", "总量", "规模", "吞吐量",
-                 "流量", "用量", "产量", "销量")
+                 "流量", "用量", "产量", "销量", "总长", "全长", "容量", "库容")
 
 
 # units that count people, households or organisations: Chinese puts the count after them (志愿者40名, 边民3200人)

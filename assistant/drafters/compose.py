@@ -383,6 +383,15 @@ def _cites_its_own_type(row_text: str, set_name: str, brief_text: str) -> bool:
     return len(name) >= 4 and name in row_text and name not in brief_text
 
 
+def _measured_already(name: str, names: list[str]) -> bool:
+    """A row that says only what another row measures (改造完工时间 beside 危旧桥梁工程完工时间): without its generic and
+    act words, its measure is inside a row the table has. Two completion dates for one work are one too many."""
+    from retrieval.bm25 import _jieba
+
+    core = "".join(t for t in _jieba().lcut(name) if t not in GENERIC and t not in money_acts())
+    return len(core) >= 2 and any(core in n for n in names if n != name)
+
+
 def retrieved_rows(brief: Brief, store, level2s: list[str], have: list[Indicator],
                    filler: SlotFiller) -> list[tuple[Indicator, str, str]]:
     """Single library indicators per 二级 whose objects are all the brief's own, with their set id and name."""
@@ -401,7 +410,7 @@ def retrieved_rows(brief: Brief, store, level2s: list[str], have: list[Indicator
                 continue
             if _cites_its_own_type(row_text, m.get("set_name", ""), brief_text):
                 continue
-            if any(jaccard(m.get("name", ""), n) > 0.5 for n in names):
+            if any(jaccard(m.get("name", ""), n) > 0.5 for n in names) or _measured_already(m.get("name", ""), names):
                 continue
             ind = Indicator(level1=level1_for(level2, brief.layout) or "", level2=level2, name=m["name"],
                             description=filler.fill(m.get("description", "")), value=filler.fill(m.get("value", "")),

@@ -15,7 +15,7 @@ from assistant.brief import Brief
 from assistant.lexicon import cjk_bigrams
 from assistant.models import Indicator
 from assistant.rules.names import _process_term
-from assistant.rules.value_rules import USE_WORDS, finishes_before_use
+from assistant.rules.value_rules import AFTER_USE_WORDS, USE_WORDS, finishes_before_use
 from assistant.taxonomy import ECONOMIC, QUALITY, QUANTITY, SERVICE_SATISFACTION, SOCIAL, TIMELINESS, level1_for
 
 # what a stated rate is of: a run ending in a measure word (分类投放准确率, 签约居民满意度, 亩均增收)
@@ -90,6 +90,7 @@ class Deadline:
     day: int
     context: str
     raw: str
+    period: bool = False  # said as a period (暑假期间, 上半年): an explicit date for the same work wins over it
 
     def value(self, year: int) -> str:
         return f"{year}年{self.month}月{self.day}日前"
@@ -120,7 +121,7 @@ def extract_deadlines(text: str, year: int) -> list[Deadline]:
     for pattern, month, day in _PERIODS:
         for m in pattern.finditer(text or ""):
             found.append((m.start(), Deadline(month, day or calendar.monthrange(year, month)[1],
-                                              _clause(text, m.start(), m.end()), m.group(0))))
+                                              _clause(text, m.start(), m.end()), m.group(0), True)))
     for m in _DEADLINE_RE.finditer(text or ""):
         month = int(m.group("month"))
         last = calendar.monthrange(year, month)[1]
@@ -360,9 +361,14 @@ def keep_targets(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator], 
                                 f"以项目年度工作台账和业务记录为准",
                     value=t.value, basis=basis))
     stated_dates: set[int] = set()  # rows that already carry one of the user's deadlines
-    for d in extract_deadlines(text, brief.year):
+    finished = False  # a stated date already dates the works themselves
+    # explicit dates first: 暑假期间施工 with 8月25日前完工 finishes on the 25th, and the period moves no other row
+    for d in sorted(extract_deadlines(text, brief.year), key=lambda d: d.period):
         value = d.value(brief.year)
-        if any(r.value == value for r in rows):
+        same = [i for i, r in enumerate(rows) if r.value == value and i not in stated_dates]
+        if same:  # the draft already has the date: it is the user's, and cited so
+            rows[same[0]] = rows[same[0]].model_copy(update={"basis": f"{source}（{d.context}）"})
+            stated_dates.add(same[0])
             continue
         dated = [(i, _share(d.context, r.name, _DATE_WORDS)) for i, r in enumerate(rows)
                  if r.level2 == TIMELINESS and r.parsed_value.kind == "date" and i not in stated_dates]
@@ -371,9 +377,15 @@ def keep_targets(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator], 
         what = re.sub(r"^(?:并|且|于|在|计划|力争|确保|完成|全部|组织|开展)+", "", d.context.replace(d.raw, ""))
         i, share = max(dated, key=lambda c: c[1], default=(None, 0.0))
         whole = not what or what in _WHOLE_WORK or what in brief.name  # 完成施工, 完成加固 (抗震加固): the works
+        if whole and finished and d.period:
+            continue  # the works are dated already, by the user's own date
         if i is not None and share == 0 and whole:  # the whole project: the row about finishing the work
-            i = next((j for j, _ in dated if re.search(r"完工|完成|竣工|交付|上线|验收", rows[j].name)), dated[0][0])
+            # never what follows the works (竣工结算审核, 审计): the works are done before them
+            ends = [j for j, _ in dated if re.search(r"完工|完成|竣工|交付|上线|验收", rows[j].name)
+                    and not AFTER_USE_WORDS.search(rows[j].name)]
+            i = ends[0] if ends else dated[0][0]
             share = 1.0
+        finished = finished or whole
         if i is not None and share > 0:  # the row about the same work (完工 for 11月底前完工)
             notes.append(f"“{rows[i].name}”按您给出的时限改为{value}（原为{rows[i].value}）。")
             rows[i] = rows[i].model_copy(update={"value": value, "basis": basis})
