@@ -204,3 +204,15 @@ def test_the_users_numbers_are_in_the_prompt_and_kept_when_the_model_drops_them(
     values = [(i.level2, i.value) for i in d.sheet.indicators]
     assert ("数量指标", "=3名") in values and ("成本指标", "≤3万元") in values, values
     assert sum(v.endswith("2辆") for _, v in values) == 2, values  # the model's own rows (购置, 报废更新) already say it
+
+
+def test_stated_durations_and_a_period_deadline_reach_the_prompt_and_stay_in_the_models_draft(store):
+    """集中训练15天 and 暑假期间 are facts the model is told and, when its table drops them, gets back."""
+    brief = Brief(name="民兵军事训练经费", purpose="组织基干民兵160人集中训练15天，利用暑假期间完成实弹射击训练",
+                  budget="48万元", year=2025)
+    with ScriptedServer(["valid"]) as srv:
+        d = drafter(srv, store).draft(brief)
+    prompt = srv.requests[0]["messages"][-1]["content"]
+    assert "=15天" in prompt and "2025年8月31日前" in prompt, prompt[-600:]
+    values = [(i.level2, i.value) for i in d.sheet.indicators]
+    assert ("数量指标", "=15天") in values and ("时效指标", "2025年8月31日前") in values, values

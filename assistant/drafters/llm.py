@@ -285,9 +285,9 @@ class LLMDrafter:
 
 
 def stated_facts(brief: Brief) -> str:
-    """The numbers the user stated, one per line, for the prompt: counts, standards, parts of the money, target rates
-    and deadlines."""
-    from assistant.drafters.stated import extract_deadlines, extract_targets
+    """The numbers the user stated, one per line, for the prompt: counts, standards, parts of the money, target rates,
+    deadlines and durations."""
+    from assistant.drafters.stated import extract_deadlines, extract_durations, extract_targets
 
     lines = [f"- {q.object or '数量'}：{q.raw}" for q in brief.quantities()]
     lines += [f"- 标准：{r.raw}" for r in brief.rates()]
@@ -295,6 +295,7 @@ def stated_facts(brief: Brief) -> str:
     text = " ".join(x for x in (brief.purpose, brief.goal) if x)
     lines += [f"- 目标：{t.what}{t.value}" for t in extract_targets(text)]
     lines += [f"- 时限：{d.value(brief.year)}（{d.context}）" for d in extract_deadlines(text, brief.year)]
+    lines += [f"- {'时限' if d.limit else '时长'}：{d.name}{d.value}（{d.context}）" for d in extract_durations(text)]
     return "\n".join(lines) or "（未提供具体数字）"
 
 
