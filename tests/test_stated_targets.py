@@ -159,3 +159,14 @@ def test_a_stated_target_the_type_already_has_is_sourced_to_the_user():
     d = draft(brief, drafter="exemplar")
     row = next(i for i in d.sheet.indicators if "满意度" in i.name)
     assert row.value == "≥90%" and "服务对象满意度不低于90%" in row.basis, (row.value, row.basis)
+
+
+def test_a_date_the_user_did_not_give_is_named_as_a_proposal_and_one_they_gave_is_not():
+    base = dict(name="馆藏文书档案数字化加工项目", budget="60万元", year=2025)
+    silent = draft(Brief(purpose="对馆藏文书档案12万卷开展数字化扫描", **base), drafter="exemplar")
+    dates = [i for i in silent.sheet.indicators if i.parsed_value.kind == "date"]
+    note = next((n for n in silent.notes if "建议时间" in n), "")
+    assert dates and all(d.name in note and d.value in note for d in dates[:4]), (note, [d.value for d in dates])
+    told = draft(Brief(purpose="对馆藏文书档案12万卷开展数字化扫描，9月底前完成数字化加工", **base), drafter="exemplar")
+    note = next((n for n in told.notes if "建议时间" in n), "")
+    assert "2025年9月30日前" not in note, note

@@ -16,7 +16,7 @@ from assistant.brief import Brief, Quantity
 from assistant.draft import Draft, Source, Trace, register
 from assistant.drafters.slots import SlotFiller, same_unit
 from assistant.drafters.compose import compose, composition_note, cost_part_row, quantity_row
-from assistant.drafters.stated import keep_targets
+from assistant.drafters.stated import keep_targets, proposed_dates_note
 from assistant.drafters.fit import fit, rank_by_fit
 from assistant.fact_hints import derive_unit_cost
 from assistant.lexicon import cjk_bigrams
@@ -195,6 +195,7 @@ class ExemplarDrafter:
         rows = self._add_stated_quantities(brief, rows, filler)
         rows = _add_cost_parts(brief, rows)
         rows, kept = keep_targets(brief, rows)  # 合格率不低于95%, 9月底前完成: the user's figure, not the type's
+        kept += [n for n in (proposed_dates_note(brief, rows, composed=not best.fits),) if n]
         sheet = ProjectSheet(code=brief.code, name=brief.name, department=brief.department, year=brief.year,
                              layout=brief.layout, budget={"total": brief.budget, "fiscal": brief.budget},
                              fund_use=brief.purpose, goals=[brief.goal or compose_goal(brief, rows)], indicators=rows)

@@ -271,7 +271,7 @@ def keep_durations(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator]
     """Every stated duration in the row that measures it (集中训练天数 ≥{X}天 takes =15天), or a row of its own."""
     text = " ".join(x for x in (brief.purpose, brief.goal) if x)
     rows, notes = list(rows), []
-    source = f"计划标准：{brief.name}实施方案确定的目标"
+    source = stated_source(brief)
     taken: set[int] = set()
     for d in extract_durations(text):
         if any(r.value == d.value and _share(d.what, r.name) > 0 for r in rows):
@@ -327,11 +327,29 @@ def finish_before_use(rows: list[Indicator], stated: set[int]) -> tuple[list[Ind
     return rows, notes
 
 
+def stated_source(brief: Brief) -> str:
+    """The basis a row gets when its figure is the user's (the clause follows in brackets)."""
+    return f"计划标准：{brief.name}实施方案确定的目标"
+
+
+def proposed_dates_note(brief: Brief, rows: list[Indicator], composed: bool) -> str:
+    """The dates the user did not give: the library's or the archetype's proposals, named so the user checks them
+    against the plan instead of submitting a schedule nobody set. Empty when every date is the user's."""
+    mine = stated_source(brief) + "（"
+    proposed = [f"“{r.name}”{r.value}" for r in rows
+                if r.level2 == TIMELINESS and r.parsed_value.kind == "date" and not r.basis.startswith(mine)]
+    if not proposed:
+        return ""
+    whose = "通用框架" if composed else "示范指标库"
+    return (f"{'、'.join(proposed[:4])}是{whose}的建议时间，您未提供；请按项目实施方案（合同工期、上级文件）核实后修改，"
+            f"或在简介中写明时间节点（如“10月底前完工”）。")
+
+
 def keep_targets(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator], list[str]]:
     """Every stated rate and deadline in the row that measures it; the notes say which rows took the user's figure."""
     text = " ".join(x for x in (brief.purpose, brief.goal) if x)
     rows, notes = list(rows), []
-    source = f"计划标准：{brief.name}实施方案确定的目标"
+    source = stated_source(brief)
     for t in extract_targets(text):
         same = [i for i, r in enumerate(rows) if t.value == r.value.replace("％", "%") and _share(t.what, r.name) >= 0.5]
         if same:  # the type says what the user says: the user's plan is where the figure comes from
