@@ -106,38 +106,27 @@ def test_a_part_a_library_row_already_states_is_not_added_twice():
     assert per_area.value == "≤300元/平方米", per_area.value
 
 
-@pytest.mark.parametrize("name, value, flagged", [
-    ("车辆购置费支出", "≤86万元", False),  # the sum over the cars: no per-car cap applies to it
-    ("单车购置价格", "≤25万元", True),  # a per-car price over the 18万元 cap
-    ("购置车辆单价", "≤25万元/辆", True),
-    ("购置车辆单价", "≤16万元/辆", False),
+_CARS = ("应急保障公务用车购置", "购置应急保障公务用车5辆，其中车辆购置费86万元", "1000000", "购置应急保障公务用车数量", "=5辆")
+_MEETINGS = ("业务会议经费", "召开业务会议6次", "50000", "召开业务培训会议次数", "=6次")
+
+
+@pytest.mark.parametrize("project, name, value, flagged", [
+    (_CARS, "车辆购置费支出", "≤86万元", False),  # the sum over the cars: no per-car cap applies to it
+    (_CARS, "单车购置价格", "≤25万元", True),  # a per-car price over the 18万元 cap
+    (_CARS, "购置车辆单价", "≤25万元/辆", True),
+    (_CARS, "购置车辆单价", "≤16万元/辆", False),
+    (_MEETINGS, "单位会议费支出", "≤5万元", False),  # 单位 is the organisation: a year's total, not a per-person-day fee
+    (_MEETINGS, "人均会议费", "≤900元", True),  # per person and day, over the 760元 quota
+    (_MEETINGS, "单位会议费综合定额", "≤900元/人·天", True),
 ])
-def test_a_per_unit_standard_binds_per_unit_rows_not_totals(name, value, flagged):
+def test_a_per_unit_standard_binds_per_unit_rows_not_totals(project, name, value, flagged):
     from assistant.report import check_project
 
-    rows = [Indicator(level1="产出指标", level2="数量指标", name="购置应急保障公务用车数量", description="验收车辆数",
-                      value="=5辆", basis="计划标准：车辆购置计划"),
-            Indicator(level1="产出指标", level2="成本指标", name=name, description="按合同和发票计",
+    title, fund_use, budget, count_name, count = project
+    rows = [Indicator(level1="产出指标", level2="数量指标", name=count_name, description="按验收和台账计",
+                      value=count, basis="计划标准：年度计划"),
+            Indicator(level1="产出指标", level2="成本指标", name=name, description="按合同、发票和报销凭证计",
                       value=value, basis="预算支出标准：预算批复")]
-    sheet = ProjectSheet(name="应急保障公务用车购置", year=2026, budget={"total": "1000000"},
-                         fund_use="购置应急保障公务用车5辆，其中车辆购置费86万元", indicators=rows)
-    v10 = [f for f in check_project(sheet).findings if f.rule == "V10"]
-    assert bool(v10) is flagged, v10
-
-
-@pytest.mark.parametrize("name, value, flagged", [
-    ("单位会议费支出", "≤5万元", False),  # 单位 is the organisation: the year's total, not a per-person-day fee
-    ("人均会议费", "≤900元", True),  # per person and day, over the 760元 quota
-    ("单位会议费综合定额", "≤900元/人·天", True),
-])
-def test_the_organisation_is_not_a_unit_a_per_unit_quota_binds(name, value, flagged):
-    from assistant.report import check_project
-
-    rows = [Indicator(level1="产出指标", level2="数量指标", name="召开业务培训会议次数", description="会议通知计",
-                      value="=6次", basis="计划标准：年度会议计划"),
-            Indicator(level1="产出指标", level2="成本指标", name=name, description="按会议费报销凭证计",
-                      value=value, basis="预算支出标准：会议费管理办法")]
-    sheet = ProjectSheet(name="业务会议经费", year=2026, budget={"total": "50000"}, fund_use="召开业务会议6次",
-                         indicators=rows)
+    sheet = ProjectSheet(name=title, year=2026, budget={"total": budget}, fund_use=fund_use, indicators=rows)
     v10 = [f for f in check_project(sheet).findings if f.rule == "V10"]
     assert bool(v10) is flagged, v10
