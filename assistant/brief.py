@@ -28,7 +28,7 @@ _WORK_VERBS = ("新建 建设 完成 实施 开展 组织 举办 养护 维修 �
                "安装 聘用 选派 服务 放映 处治 检测 治理 营造 修建 开发 安置 转运 处理 储备 提供 进行 涉及 管护 参加 接入 "
                "满足 给予 补助 救助 慰问 筛查 接种 巡查 整治 提升 更新 建成 投放 收集 铺设 种植 栽植").split()
 _OBJECT_CUT = re.compile("|".join(_WORK_VERBS) + r"|[的和及并等与、]")
-_LEAD_WORDS = re.compile(r"^(?:为|对|在|共|约|全年|年度|全县|全区|全市|全镇|全乡|城区|累计)+")
+_LEAD_WORDS = re.compile(r"^(?:为|对|在|共|约|全年|年度|全县|全区|全市|全镇|全乡|城区|累计|设立|设置|增设|新设)+")
 # words that qualify the number, not the object: 新接入单位约210家 counts 单位, not 单位约
 _TRAIL_WORDS = re.compile(r"(?:约|近|超过|超|逾|共计|共|合计|计|达到|达|不少于|不低于|以上)+$")
 _MEASURE_ENDS = ("面积", "长度", "里程", "人数", "数量", "次数", "场次", "户数", "人次", "个数", "总量", "规模", "吞吐量",
@@ -46,6 +46,9 @@ _PLACE = re.compile(r"(?:^.{0,3}|[全本各])[省市县区镇乡村]$")
 
 
 _LIGHT_VERBS = ("开展", "进行", "组织", "实施", "完成")
+_PLACE_ENDS = tuple("站所室馆院点队库场厂")
+# what a counted thing is kept doing, after the count (2个全天候运行, 3处24小时开放): how, not what is counted
+_KEPT_GOING = ("运行", "运营", "运转", "开放", "值守", "在线")
 
 
 def _counts_people(unit: str) -> bool:
@@ -68,7 +71,9 @@ def _noun_before(run: str) -> str:
     (…保险的宗教教职人员286名), with the work before a bare head (新接入单位), and the object of an activity the run
     ends with (对…单位开展检查 -> 单位检查)."""
     run = re.sub(r"^[个台套辆处座所条名人户家次项件场期批]?[和并、]", "", run)  # 个和移动监测车3辆: the last count's
-    cuts = [m.span() for m in _OBJECT_CUT.finditer(run) if len(m.group(0)) > 1]
+    # a work verb that begins a place's name is part of it (检测站, 培训中心, 服务点): no cut there
+    cuts = [m.span() for m in _OBJECT_CUT.finditer(run) if len(m.group(0)) > 1
+            and not (run[m.end():m.end() + 1] in _PLACE_ENDS or run[m.end():].startswith(("中心", "基地", "机构")))]
     if cuts and cuts[-1][1] == len(run):  # 开展宫颈癌筛查8000人, 开展检查850家次: the activity itself
         noun = run[cuts[-2][1] if len(cuts) > 1 else 0:]
         if noun in _WORK_VERBS and len(cuts) > 1:
@@ -146,7 +151,8 @@ class Quantity:
         before = _noun_before(_TRAIL_WORDS.sub("", run))
         after = _TRAIL_WORDS.sub("", _OBJECT_CUT.split(tail)[0])
         says_what_is_done = tail.startswith(_NOT_OBJECT_AFTER) or (len(after) <= 2 and after == tail
-                                                                   and _pos(after)[:1] and _pos(after)[0][1] == "v")
+                                                                   and _pos(after)[:1] and _pos(after)[0][1] == "v") \
+            or (after.endswith(_KEPT_GOING) and len(before) >= 2)  # 检测站2个全天候运行 counts 检测站
         people_first = _counts_people(self.unit) and len(before) >= 2 and not _PLACE.search(before) \
             and not self.follows_count
         if len(after) >= 2 and not says_what_is_done and not people_first:

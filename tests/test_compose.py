@@ -211,6 +211,9 @@ def test_a_quoted_object_in_the_name_is_the_object_and_qualifiers_of_a_number_ar
     ("为1.2万名在校学生提供课后服务", "1.2万名", "在校学生", "课后"),
     ("为全区45所幼儿园约9,800名在园幼儿购买意外伤害保险", "9,800名", "在园幼儿", "幼儿园"),  # not the last count's
     ("6部电梯进行整体更换", "6部", "电梯", "更换"),
+    # a work verb that begins a place's name stays in it; how the place is kept going is not what is counted
+    ("保障治超检测站2个全天候运行", "2个", "治超检测站", "全天候运行"),
+    ("设立便民服务点12个", "12个", "便民服务点", "设立"),
 ])
 def test_a_stated_count_is_named_after_what_it_counts(text, raw, counted, not_counted):
     from assistant.brief import extract_quantities

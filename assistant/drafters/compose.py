@@ -226,8 +226,9 @@ def _unit(brief: Brief, archetype: dict, obj: str = "") -> str:
     measures = "{MEASURE}" in json.dumps(archetype, ensure_ascii=False)
     usable = set(_COUNT_UNITS) | ({u for u, n in _UNIT_NOUN.items() if n == "面积"} if measures else set())
     quantities = brief.quantities()
-    grams = cjk_bigrams(obj)
-    own = [q for q in quantities if grams and cjk_bigrams(q.object) & grams and q.base[1] in usable]
+    # the object itself, not a word it shares (治超行动24次 is not a count of 公路治超检测站)
+    own = [q for q in quantities if obj and len(q.object) >= 2 and (obj in q.object or q.object in obj)
+           and q.base[1] in usable]
     for q in own + quantities:
         unit = q.base[1]
         if unit in _COUNT_UNITS or q in own:
