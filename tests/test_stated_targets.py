@@ -170,3 +170,13 @@ def test_a_date_the_user_did_not_give_is_named_as_a_proposal_and_one_they_gave_i
     told = draft(Brief(purpose="对馆藏文书档案12万卷开展数字化扫描，9月底前完成数字化加工", **base), drafter="exemplar")
     note = next((n for n in told.notes if "建议时间" in n), "")
     assert "2025年9月30日前" not in note, note
+
+
+def test_a_graded_standard_is_a_cap_at_its_top_grade_not_one_grade_for_all():
+    """国家级每家50万元、省级每家20万元 for 14 firms: the row said =50万元/家, which 14 × 50万 against 380万元 contradicts."""
+    brief = Brief(name="专精特新中小企业奖补资金", budget="380万元", year=2026,
+                  purpose="对新认定的国家级专精特新小巨人企业每家奖励50万元、省级专精特新中小企业每家奖励20万元，预计奖补企业14家")
+    d = draft(brief, drafter="exemplar")
+    standard = [i.value for i in d.sheet.indicators if i.value.endswith("万元/家")]
+    assert standard == ["≤50万元/家"], [(i.name, i.value) for i in d.sheet.indicators]
+    assert not [f for f in d.findings if f.rule == "V18"], d.findings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -89,6 +90,15 @@ class SlotFiller:
                     self.rate_labels.setdefault(i, label)
                 return rate
         return None
+
+    def _top_grade(self, rate: Rate) -> Rate:
+        """Of a graded standard (国家级每家奖励50万元、省级每家奖励20万元), the top grade as a cap: one row cannot say
+        =50万元/家 for all 14 firms when some get 20万元."""
+        grades = [r for r in self.rates if r.per == rate.per and r.period == rate.period]
+        if len({r.amount for r in grades}) < 2:
+            return rate
+        top = max(grades, key=lambda r: r.amount)
+        return dataclasses.replace(top, op="≤")
 
     @staticmethod
     def rate_text(rate: Rate, unit: str) -> str:
@@ -187,6 +197,7 @@ class SlotFiller:
                     # in the user's own unit when it counts the same: 286名 stays 名 in a slot written 人
                     return self.quantity_text(q, q.base[1] if same_unit(q.base[1], base) else base) + rest
             if kind in ("X", "UNIT_COST") and "/" in unit and (rate := self._rate(unit, label)):
+                rate = self._top_grade(rate)
                 bound(m, rate)
                 return self.rate_text(rate, unit)
             # with parts of the money stated apart (电费86万元), the budget ÷ a count may include them or not: the
