@@ -216,3 +216,8 @@ def test_stated_durations_and_a_period_deadline_reach_the_prompt_and_stay_in_the
     assert "=15天" in prompt and "2025年8月31日前" in prompt, prompt[-600:]
     values = [(i.level2, i.value) for i in d.sheet.indicators]
     assert ("数量指标", "=15天") in values and ("时效指标", "2025年8月31日前") in values, values
+    # the model's own dates are its proposals, and the draft says so; the user's 8月31日 is not among them
+    proposed = [n for n in d.notes if "模型的建议时间" in n]
+    others = [v for lv, v in values if lv == "时效指标" and "年" in v and v != "2025年8月31日前"]
+    assert others and proposed and all(v in proposed[0] for v in others), (proposed, others)
+    assert "8月31日" not in proposed[0], proposed

@@ -211,7 +211,13 @@ class LLMDrafter:
             if trace.method and self.endpoint.known_method() == trace.method:
                 self.endpoint.remember(None)  # a method that gave nothing usable this time is probed again next time
             raise OutputError(f"模型连续{len(raws)}次没有返回可用的绩效目标表（格式错误或输出被截断）", raws)
-        return _finished(best[0], trace)
+        done = _finished(best[0], trace)
+        if keep:  # a new draft: the dates the model proposed and the user never gave are named as proposals
+            from assistant.drafters.stated import proposed_dates_note
+
+            note = proposed_dates_note(brief, done.sheet.indicators, composed=False).replace("示范指标库", "模型")
+            done = done.model_copy(update={"notes": done.notes + [note]}) if note else done
+        return done
 
     def _sheet(self, brief: Brief, reply: SheetReply, keep: bool = False) -> ProjectSheet:
         """The reply as a sheet; for a new draft (`keep`), with every number the brief stated kept (keep_stated)."""
