@@ -1,9 +1,7 @@
 """Composing a table when no library type fits: archetype from what the money does, the brief's own objects in
 every row, nothing from another type's objects."""
 
-import json
 import re
-from importlib import resources
 
 import pytest
 

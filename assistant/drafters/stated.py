@@ -222,8 +222,8 @@ def extract_durations(text: str) -> list[Duration]:
 
     out: list[Duration] = []
     for m in _DURATION_RE.finditer(text or ""):
-        start, end = m.span("num")
-        before, after = text[max(0, start - 1):start], text[m.end():m.end() + 1]
+        start = m.start("num")
+        before = text[max(0, start - 1):start]
         unit = _TIME_UNITS[m.group("unit")]
         number = cn_number(m.group("num"))
         if number is None or number <= 0 or before in ("第", "×", "*", "x", "X", "月") or before.isdigit() \
@@ -267,6 +267,12 @@ def _time_unit(unit: str) -> str:
     return _TIME_UNITS.get((unit or "").split("/")[0], "")
 
 
+# what every duration row's name says (天数, 时长, 时间): no row's work is told from another's by them
+_DURATION_STOP = frozenset({"天数", "时长", "时间", "时限", "小时", "工时"})
+# a row that measures time per person, month or visit (每人每月服务时长, 人均培训天数)
+_PER_ROW = re.compile(r"每|人均|户均|月均|次均|单次")
+
+
 def keep_durations(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator], list[str]]:
     """Every stated duration in the row that measures it (集中训练天数 ≥{X}天 takes =15天), or a row of its own."""
     text = " ".join(x for x in (brief.purpose, brief.goal) if x)
@@ -277,11 +283,10 @@ def keep_durations(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator]
         if any(r.value == d.value and _share(d.what, r.name) > 0 for r in rows):
             continue
         level2 = TIMELINESS if d.limit else QUANTITY
-        per_row = re.compile(r"每|人均|户均|月均|次均|单次")
 
         def fits(r: Indicator) -> bool:
             pv = r.parsed_value
-            same_per = bool(per_row.search(r.name)) == bool(d.per)
+            same_per = bool(_PER_ROW.search(r.name)) == bool(d.per)
             return (r.level2 == TIMELINESS) == d.limit and _time_unit(pv.unit_raw or pv.unit or "") == d.unit \
                 and same_per and pv.kind in ("number", "placeholder")
 
@@ -305,8 +310,6 @@ def keep_durations(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator]
     return rows, notes
 
 
-# what every duration row's name says (天数, 时长, 时间): no row's work is told from another's by them
-_DURATION_STOP = frozenset({"天数", "时长", "时间", "时限", "小时", "工时"})
 
 def finish_before_use(rows: list[Indicator], stated: set[int]) -> tuple[list[Indicator], list[str]]:
     """Works finish before they are put to use: a drafted 完工时间 11月30日 under the user's 9月1日前交付使用 moves to the
