@@ -287,3 +287,13 @@ def test_a_lease_is_measured_in_the_rooms_it_rents_and_pays_as_often_as_the_user
     assert "=2400平方米" in values.values() and not any(v.endswith("元/个") for v in values.values()), values
     assert any(n.endswith("支付期数") and v == "=4期" for n, v in values.items()), values
     assert "=6个" in values.values()  # the user's 6 部门 still stand, in a row of their own
+
+
+def test_a_count_of_bodies_says_what_about_them_is_counted():
+    """归集43个部门的公共数据 gave a row named 部门数量, which says neither whose data nor what work."""
+    from assistant.brief import extract_quantities
+    from assistant.drafters.compose import quantity_row
+
+    brief = Brief(name="公共数据资源目录编制及归集治理", purpose="归集43个部门的公共数据，覆盖18个部门，新建北斗基准站6座")
+    names = [quantity_row(q, brief, "2015").name for q in extract_quantities(brief.purpose)]
+    assert names == ["归集公共数据的部门数量", "覆盖部门数量", "北斗基准站数量"], names

@@ -32,6 +32,8 @@ _TRAILING_ACTS = ("保护", "发展", "治理", "防范", "利用", "运用", "�
 # the work, so rows name 小学教学楼 and 抗震加固, not "小学教学楼抗震投入使用率". Not what the rows measure (节能, 适老化,
 # 亮化, 信息化 say the work's field: 节能量, 扶手, 灯具), which stays with the object
 WORK_KINDS = ("抗震", "防腐", "防水", "防渗", "隔音", "降噪", "保温", "除险", "提标", "加固")
+# bodies a count can be of without saying what about them is counted (43个部门, 12个乡镇)
+_BODIES = ("部门", "单位", "机构", "乡镇", "街道", "社区", "村", "学校", "医院", "企业")
 # what a stated count's row is called after its object, by unit (托管 + 面积, 参训 + 人次)
 _UNIT_NOUN = {"公里": "里程", "米": "长度", "亩": "面积", "平方米": "面积", "公顷": "面积", "人次": "人次", "人": "人数",
               "名": "人数", "户": "户数", "场": "场次", "次": "次数", "批次": "批次", "期": "期数", "吨": "数量",
@@ -243,6 +245,10 @@ def quantity_row(q: Quantity, brief: Brief, layout: str) -> Indicator:
     if noun in _MEASURE_ENDS:  # 面积12万亩 says the measure, the name says of what (托管 + 面积)
         noun = object_phrase(brief) + noun
     name = noun if q.names_measure else f"{noun}{_UNIT_NOUN.get(unit, '数量')}"
+    if noun in _BODIES and (verb := re.search(r"(归集|覆盖|涉及|接入|联通|服务|指导|督查|检查|走访)$", q.lead)):
+        # 归集43个部门的公共数据: the 部门 say whose data, so the row says it too, not a bare 部门数量
+        whose = re.match(r"的([\u4e00-\u9fff]{2,8})", q.tail[len(noun):])
+        name = f"{verb.group(1)}{whose.group(1)}的{name}" if whose else f"{verb.group(1)}{name}"
     return Indicator(level1=level1_for(QUANTITY, layout) or "产出指标", level2=QUANTITY, name=name,
                      description=f"按项目实施方案完成的{name}，以验收资料和工作台账为准",
                      value=f"{q.op}{q.raw}" if q.raw[:1].isdigit() else f"{q.op}{number_text(q.number)}{q.unit}",  # 两项 -> =2项
