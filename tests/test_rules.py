@@ -296,3 +296,11 @@ def test_a_unit_cost_times_its_count_is_checked_against_the_budget_per_month_and
     # a cap may be a graded standard's top (最高, 分档): only one the budget could not pay twice over is flagged
     assert "V18" not in codes(sheet("≤300元/人·月", "=420人"))  # 151.2万 against 100.8万: the top grade
     assert "V18" in codes(sheet("≤42000元/人·月", "=420人"))
+
+
+def test_money_spent_by_a_date_is_no_handover():
+    """资金使用完成时间 is when the money is spent, not when the works are handed over: a 完工 after it is no
+    contradiction (V22 read 使用 alone as a handover)."""
+    sheet = add("fire", level1="产出指标", level2="时效指标", name="专项资金使用完成时间", value="2025年9月30日前",
+                description="专项资金全部支付完毕的时间", basis="计划标准：资金拨付计划")
+    assert "V22" not in codes(sheet)

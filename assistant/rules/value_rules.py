@@ -355,7 +355,7 @@ def cost_quantity_budget(ctx: Context):
 
 # a row about putting the work to use (交付使用, 投入使用, 开放) and one about finishing it (完工, 竣工); what comes after
 # use (结算, 审计, 绩效评价) may come later
-USE_WORDS = re.compile(r"交付|投入使用|投用|启用|开放|开学|使用")
+USE_WORDS = re.compile(r"交付|投入使用|投用|启用|开放|开学|(?<!资金)(?<!经费)使用(?!率)")
 FINISH_WORDS = re.compile(r"完工|竣工|建成|施工|安装|改造完成|加固完成|工程完成")
 AFTER_USE_WORDS = re.compile(r"结算|审计|决算|评价|绩效|回访|满意|移交|归档")
 
