@@ -139,7 +139,7 @@ _ANSWER_TAIL = re.compile(r"[，,。；;]?\s*(?:请|麻烦)?(?:帮我)?(?:填上
 def answer_fact(sheet: ProjectSheet, request: str) -> EditResult | None:
     """A plain answer to an open fact ("公厕数量是24座"): matched by unit and by words shared with the fact's label and
     indicator; asks back when two facts fit equally. None when the text is not such an answer."""
-    from assistant.drafters.slots import same_unit
+    from assistant.values import same_unit
     from assistant.open_facts import fill, open_facts
 
     text = _ANSWER_TAIL.sub("", request)

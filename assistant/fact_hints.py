@@ -18,7 +18,6 @@ def _base(unit: str) -> str:
     return _SAME_UNIT.get(u, u)
 
 
-
 def _budget(sheet: ProjectSheet) -> float | None:
     return sheet.budget.total_yuan
 

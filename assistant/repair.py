@@ -296,7 +296,8 @@ _STATED = re.compile(r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[\u4e00-\u9fff%％㎡/�
 def carry_facts(before: Indicator, after: Indicator) -> tuple[Indicator, list[str]]:
     """A replacement row's number slot filled from the replaced row's own text (开展送戏进万村 70村 -> the new
     count row's {N:…}村 = 70) when exactly one number there is in the slot's unit; otherwise the slot stays open."""
-    from assistant.drafters.slots import SLOT_RE, same_unit
+    from assistant.drafters.slots import SLOT_RE
+    from assistant.values import same_unit
 
     m = SLOT_RE.search(after.value)
     if not m or m.group("kind") not in ("N", "X") or not m.group("unit"):

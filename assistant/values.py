@@ -127,6 +127,20 @@ def number_text(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.12g}"
 
 
+# counts written in different units of the same thing: 名 and 人, ㎡ and 平方米
+_SAME_COUNT = {"㎡": "平方米", "平米": "平方米", "千米": "公里", "名": "人", "位": "人"}
+
+
+def count_unit(unit: str) -> str:
+    """The one spelling of a counted unit: 名 -> 人, ㎡ -> 平方米."""
+    return _SAME_COUNT.get(unit, unit)
+
+
+def same_unit(a: str, b: str) -> bool:
+    """Units that count the same thing: 名 and 人, ㎡ and 平方米."""
+    return count_unit(a) == count_unit(b)
+
+
 def derived_text(x: float) -> str:
     """A figure the tool works out (budget ÷ a count, a total in 万元), to two decimals: 100.8万元 stays 100.8, where
     rounding figures over 100 to whole numbers made it 101, another budget than the user's."""

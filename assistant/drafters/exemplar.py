@@ -14,7 +14,7 @@ import time
 
 from assistant.brief import Brief, Quantity
 from assistant.draft import Draft, Source, Trace, register
-from assistant.drafters.slots import SlotFiller, same_unit
+from assistant.drafters.slots import SlotFiller
 from assistant.drafters.compose import compose, composition_note, cost_part_row, quantity_row
 from assistant.drafters.stated import keep_targets, proposed_dates_note
 from assistant.drafters.fit import fit, rank_by_fit
@@ -24,6 +24,7 @@ from assistant.models import Indicator, ProjectSheet
 from assistant.report import ProjectReport, check_project
 from assistant.settings import Settings
 from assistant.taxonomy import QUANTITY, is_cost_level2
+from assistant.values import same_unit
 
 MAX_QUANTITY_ROWS = 4
 MAX_STATED_ROWS = 7  # count rows a brief's stated quantities may reach
@@ -195,7 +196,8 @@ class ExemplarDrafter:
         rows = self._add_stated_quantities(brief, rows, filler)
         rows = _add_cost_parts(brief, rows)
         rows, kept = keep_targets(brief, rows)  # 合格率不低于95%, 9月底前完成: the user's figure, not the type's
-        kept += [n for n in (proposed_dates_note(brief, rows, composed=not best.fits),) if n]
+        proposed = proposed_dates_note(brief, rows, "示范指标库" if best.fits else "通用框架")
+        kept += [proposed] if proposed else []
         sheet = ProjectSheet(code=brief.code, name=brief.name, department=brief.department, year=brief.year,
                              layout=brief.layout, budget={"total": brief.budget, "fiscal": brief.budget},
                              fund_use=brief.purpose, goals=[brief.goal or compose_goal(brief, rows)], indicators=rows)

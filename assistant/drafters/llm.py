@@ -215,7 +215,7 @@ class LLMDrafter:
         if keep:  # a new draft: the dates the model proposed and the user never gave are named as proposals
             from assistant.drafters.stated import proposed_dates_note
 
-            note = proposed_dates_note(brief, done.sheet.indicators, composed=False).replace("示范指标库", "模型")
+            note = proposed_dates_note(brief, done.sheet.indicators, "模型")
             done = done.model_copy(update={"notes": done.notes + [note]}) if note else done
         return done
 

@@ -9,10 +9,9 @@ from functools import lru_cache
 
 from assistant.brief import Brief, Quantity, Rate
 from assistant.taxonomy import BENEFIT_LEVEL2, SERVICE_SATISFACTION
-from assistant.values import cap_text, derived_text
+from assistant.values import cap_text, count_unit, derived_text, same_unit
 
 SLOT_RE = re.compile(r"\{(?P<kind>N|X|YEAR|BUDGET|UNIT_COST)(?P<shift>[+-]\d)?(?::(?P<label>[^{}]*))?\}(?P<unit>[^\s，。；、{}]*)")
-
 
 
 def _bigrams(text: str) -> set[str]:
@@ -31,17 +30,8 @@ def _word_bigrams(text: str) -> frozenset[str]:
 _OUTCOME_WORDS = re.compile(r"净增|新增|增加|增长|带动|减少|下降|降低|提高|达到")
 
 
-_SAME_UNIT = {"㎡": "平方米", "平米": "平方米", "千米": "公里", "名": "人", "位": "人"}
-
-
 def _base_unit(unit: str) -> str:
-    u = unit.split("/")[0].split("·")[0]
-    return _SAME_UNIT.get(u, u)
-
-
-def same_unit(a: str, b: str) -> bool:
-    """Units that count the same thing: 名 and 人, ㎡ and 平方米."""
-    return _SAME_UNIT.get(a, a) == _SAME_UNIT.get(b, b)
+    return count_unit(unit.split("/")[0].split("·")[0])
 
 
 # how often the money is paid, when the brief says it (租金按季度支付, 补贴按月发放): the times a year a slot for the

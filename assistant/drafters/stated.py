@@ -15,7 +15,7 @@ from assistant.brief import Brief
 from assistant.lexicon import cjk_bigrams
 from assistant.models import Indicator
 from assistant.rules.names import _process_term
-from assistant.rules.value_rules import AFTER_USE_WORDS, USE_WORDS, finishes_before_use
+from assistant.rules.value_rules import AFTER_USE_WORDS, finishes_after_use
 from assistant.taxonomy import ECONOMIC, QUALITY, QUANTITY, SERVICE_SATISFACTION, SOCIAL, TIMELINESS, level1_for
 
 # what a stated rate is of: a run ending in a measure word (分类投放准确率, 签约居民满意度, 亩均增收)
@@ -310,23 +310,18 @@ def keep_durations(brief: Brief, rows: list[Indicator]) -> tuple[list[Indicator]
     return rows, notes
 
 
-
 def finish_before_use(rows: list[Indicator], stated: set[int]) -> tuple[list[Indicator], list[str]]:
     """Works finish before they are put to use: a drafted 完工时间 11月30日 under the user's 9月1日前交付使用 moves to the
     user's date. Only rows the user did not date, and not what comes after use (结算, 审计, 绩效评价)."""
-    uses = [(i, r.parsed_value.deadline) for i, r in enumerate(rows)
-            if i in stated and USE_WORDS.search(r.name) and r.parsed_value.kind == "date" and r.parsed_value.deadline]
-    if not uses:
+    found = finishes_after_use(rows, stated)
+    if found is None:
         return rows, []
-    j, first = min(uses, key=lambda u: u[1])
+    j, late = found
     rows, notes = list(rows), []
-    for i, r in enumerate(rows):
-        pv = r.parsed_value
-        if i in stated or r.level2 != TIMELINESS or pv.kind != "date" or not pv.deadline or pv.deadline <= first:
-            continue
-        if finishes_before_use(r.name):
-            notes.append(f"“{r.name}”原为{r.value}，晚于您给出的“{rows[j].name}”{rows[j].value}，已改为同一时限。")
-            rows[i] = r.model_copy(update={"value": rows[j].value, "basis": rows[j].basis})
+    for i in late:
+        if i not in stated:
+            notes.append(f"“{rows[i].name}”原为{rows[i].value}，晚于您给出的“{rows[j].name}”{rows[j].value}，已改为同一时限。")
+            rows[i] = rows[i].model_copy(update={"value": rows[j].value, "basis": rows[j].basis})
     return rows, notes
 
 
@@ -335,15 +330,14 @@ def stated_source(brief: Brief) -> str:
     return f"计划标准：{brief.name}实施方案确定的目标"
 
 
-def proposed_dates_note(brief: Brief, rows: list[Indicator], composed: bool) -> str:
-    """The dates the user did not give: the library's or the archetype's proposals, named so the user checks them
-    against the plan instead of submitting a schedule nobody set. Empty when every date is the user's."""
+def proposed_dates_note(brief: Brief, rows: list[Indicator], whose: str) -> str:
+    """The dates the user did not give: the proposals of `whose` (示范指标库, 通用框架, 模型), named so the user checks
+    them against the plan instead of submitting a schedule nobody set. Empty when every date is the user's."""
     mine = stated_source(brief) + "（"
     proposed = [f"“{r.name}”{r.value}" for r in rows
                 if r.level2 == TIMELINESS and r.parsed_value.kind == "date" and not r.basis.startswith(mine)]
     if not proposed:
         return ""
-    whose = "通用框架" if composed else "示范指标库"
     return (f"{'、'.join(proposed[:4])}是{whose}的建议时间，您未提供；请按项目实施方案（合同工期、上级文件）核实后修改，"
             f"或在简介中写明时间节点（如“10月底前完工”）。")
 

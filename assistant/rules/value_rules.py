@@ -13,7 +13,7 @@ from assistant.lexicon import (
 )
 from assistant.rules.base import Context, rule
 from assistant.taxonomy import QUALITY, QUANTITY, TIMELINESS
-from assistant.values import MONEY_UNITS, ParsedValue, normalize_unit
+from assistant.values import MONEY_UNITS, ParsedValue, normalize_unit, same_unit
 
 _GROWTH = ("增长", "下降", "节约", "超额", "增幅", "降幅", "提高", "降低", "减少", "提升", "节支", "增速", "涨幅")
 _REVERSE_RATE_ENDINGS = (
@@ -303,12 +303,7 @@ def cost_over_budget(ctx: Context):
 
 
 _GRADED = re.compile(r"最高|上限|分档|档次|分层|层次|分类|按类别")
-_SAME_COUNT = {"名": "人", "位": "人", "㎡": "平方米", "平米": "平方米", "千米": "公里"}
 _PERIODS_A_YEAR = {"": 1, "年": 1, "月": 12}
-
-
-def _counted(unit: str) -> str:
-    return _SAME_COUNT.get(unit, unit)
 
 
 @rule("V18", "warning", "appropriateness", "单位成本与数量、预算不匹配")
@@ -332,8 +327,7 @@ def cost_quantity_budget(ctx: Context):
         months = _PERIODS_A_YEAR.get(period)
         if months is None:  # 元/人·天, 元/人·次: the days or times are not in the table
             continue
-        same = [(j, q, qv) for j, q, qv in quantities if _counted(normalize_unit(qv.unit_raw or qv.unit or ""))
-                == _counted(counted)]
+        same = [(j, q, qv) for j, q, qv in quantities if same_unit(normalize_unit(qv.unit_raw or qv.unit or ""), counted)]
         if len(same) > 1:  # the count the cost is for: the one whose name shares most with the cost row's
             shared = [(len(cjk_bigrams(ind.name) & cjk_bigrams(q.name)), j, q, qv) for j, q, qv in same]
             best = max(shared, key=lambda s: s[0])
@@ -364,17 +358,27 @@ def finishes_before_use(name: str) -> bool:
     return bool(FINISH_WORDS.search(name)) and not AFTER_USE_WORDS.search(name) and not USE_WORDS.search(name)
 
 
+def finishes_after_use(rows: list, uses: set[int] | None = None) -> tuple[int, list[int]] | None:
+    """The first handover among `rows` (only those in `uses`, when given) and the works rows dated after it: 工程完工时间
+    11月30日 after 交付使用时间 9月1日. None when no row is a dated handover."""
+    dated = [(i, r.parsed_value.deadline) for i, r in enumerate(rows)
+             if r.level2 == TIMELINESS and r.parsed_value.kind == "date" and r.parsed_value.deadline]
+    handovers = [(i, d) for i, d in dated if (uses is None or i in uses) and USE_WORDS.search(rows[i].name)
+                 and not AFTER_USE_WORDS.search(rows[i].name)]
+    if not handovers:
+        return None
+    first, when = min(handovers, key=lambda h: h[1])
+    return first, [i for i, d in dated if d > when and finishes_before_use(rows[i].name)]
+
+
 @rule("V22", "warning", "appropriateness", "时效指标前后矛盾")
 def finish_after_use(ctx: Context):
     """The works cannot finish after they are handed over: 工程完工时间 11月30日 with 交付使用时间 9月1日."""
-    dated = [(i, ind, ctx.values[i].deadline) for i, ind in enumerate(ctx.indicators)
-             if ind.level2 == TIMELINESS and ctx.values[i].kind == "date" and ctx.values[i].deadline]
-    uses = [(i, ind, d) for i, ind, d in dated if USE_WORDS.search(ind.name) and not AFTER_USE_WORDS.search(ind.name)]
-    if not uses:
-        return
-    _, first, when = min(uses, key=lambda u: u[2])
-    for i, ind, d in dated:
-        if d > when and finishes_before_use(ind.name):
+    found = finishes_after_use(ctx.indicators)
+    if found:
+        first = ctx.indicators[found[0]]
+        for i in found[1]:
+            ind = ctx.indicators[i]
             yield i, f"“{ind.name}”{ind.value}晚于“{first.name}”{first.value}：工程应在交付使用前完成。", \
                 "核对进度安排：完工（竣工）时间不晚于交付使用时间。"
 
