@@ -8,7 +8,7 @@ from assistant.brief import CostPart
 from assistant.models import ProjectSheet
 from assistant.open_facts import OpenFact
 from assistant.taxonomy import QUANTITY, is_cost_level2
-from assistant.values import MONEY_UNITS, cap_text, derived_text
+from assistant.values import MONEY_UNITS, cap_text, number_text
 
 _SAME_UNIT = {"名": "人", "人": "人", "㎡": "平方米", "平米": "平方米", "千米": "公里"}
 
@@ -64,9 +64,9 @@ def money_for(sheet: ProjectSheet, name: str, parts: list[CostPart] | None = Non
         return total, "、".join(f"{p.item}{p.raw}" for p in named), "part"
     rest = sum(p.amount for p in parts)
     if parts and rest < budget:
-        return budget - rest, f"预算{derived_text(budget / 10000)}万元扣除{'、'.join(p.item + p.raw for p in parts)}后的" \
-                              f"{derived_text((budget - rest) / 10000)}万元", "rest"
-    return budget, f"项目预算{derived_text(budget / 10000)}万元", "budget"
+        return budget - rest, f"预算{number_text(budget / 10000)}万元扣除{'、'.join(p.item + p.raw for p in parts)}后的" \
+                              f"{number_text((budget - rest) / 10000)}万元", "rest"
+    return budget, f"项目预算{number_text(budget / 10000)}万元", "budget"
 
 
 def _unit_cost(sheet: ProjectSheet, fact: OpenFact,
@@ -82,7 +82,7 @@ def _unit_cost(sheet: ProjectSheet, fact: OpenFact,
     amount, how, source = found
     for ind, pv in _quantity_rows(sheet, _base(per), fact.index):
         cost = amount / pv.number / (10000 if money == "万元" else 1)
-        why = f"{how} ÷ “{ind.name}”{derived_text(pv.number)}{pv.unit}"
+        why = f"{how} ÷ “{ind.name}”{number_text(pv.number)}{pv.unit}"
         if source == "rest":  # the whole budget is the other answer: the user says which holds
             whole = _budget(sheet) / pv.number / (10000 if money == "万元" else 1)
             why += f"；若该单价包含上述各项，则按预算全额测算为{cap_text(whole)}{money}/{per}"
@@ -113,7 +113,7 @@ def _count(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
         money, _, per = (pv.unit or "").partition("/")
         if pv.kind == "number" and pv.number and money in ("元", "万元") and _base(per) == _base(fact.unit):
             n = budget / (pv.number * (10000 if money == "万元" else 1))
-            return f"{n:.0f}", f"预算{derived_text(budget / 10000)}万元 ÷ “{ind.name}”{derived_text(pv.number)}{pv.unit}（约数，请按实际核对）"
+            return f"{n:.0f}", f"预算{number_text(budget / 10000)}万元 ÷ “{ind.name}”{number_text(pv.number)}{pv.unit}（约数，请按实际核对）"
     return None
 
 
@@ -141,7 +141,7 @@ def _standard(sheet: ProjectSheet, fact: OpenFact) -> tuple[str, str] | None:
         else:
             continue
         bound = "不高于" if limit["kind"] == "cap" else "不低于"
-        return derived_text(value), f"{limit['source']}：{bound}{derived_text(float(limit['limit']))}{unit}（请按本地标准核对）"
+        return number_text(value), f"{limit['source']}：{bound}{number_text(float(limit['limit']))}{unit}（请按本地标准核对）"
     return None
 
 
@@ -152,7 +152,7 @@ def suggest(sheet: ProjectSheet, fact: OpenFact) -> OpenFact:
         found = str(sheet.year), "表中的预算年度"
     elif fact.key == "预算金额" and _budget(sheet) is not None:
         amount = _budget(sheet) / (10000 if fact.unit.startswith("万元") else 1)
-        found = derived_text(amount), "表中的预算数"
+        found = number_text(amount), "表中的预算数"
     elif fact.kind == "amount" and "/" in fact.unit:
         cost = _unit_cost(sheet, fact)
         found = cost[:2] if cost else None
@@ -173,7 +173,7 @@ def _ask_which(sheet: ProjectSheet, fact: OpenFact, ind, without: str, quantity,
     money, _, per = fact.unit.partition("/")
     whole = _budget(sheet) / qv.number / (10000 if money == "万元" else 1)
     parts = "、".join(p.item + p.raw for p in _parts(sheet, parts)) or "另列的费用"
-    return (f"“{ind.name}”未自动填写：预算中另列了{parts}。不含这些费用时，按“{qrow.name}”{derived_text(qv.number)}{qv.unit}测算"
+    return (f"“{ind.name}”未自动填写：预算中另列了{parts}。不含这些费用时，按“{qrow.name}”{number_text(qv.number)}{qv.unit}测算"
             f"约为{without}{fact.unit}；含这些费用时约为{cap_text(whole)}{fact.unit}。请确认单价口径后填写。")
 
 
@@ -210,7 +210,7 @@ def derive_unit_cost(sheet: ProjectSheet, parts: list[CostPart] | None = None) -
         filled, refused = fill(filled_sheet, {fact.key: cost[0]})
         if refused:
             continue
-        how = f"按{how_money}÷“{qrow.name}”{derived_text(qv.number)}{qv.unit}测算的上限"
+        how = f"按{how_money}÷“{qrow.name}”{number_text(qv.number)}{qv.unit}测算的上限"
         rows = [r.model_copy(update={"basis": f"{r.basis}；{how}" if r.basis else f"预算支出标准：{how}"})
                 if i == fact.index else r for i, r in enumerate(filled.indicators)]
         notes.append(f"“{ind.name}”{rows[fact.index].value}是{how}，请按实际单价核对。")

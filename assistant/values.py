@@ -141,12 +141,6 @@ def same_unit(a: str, b: str) -> bool:
     return count_unit(a) == count_unit(b)
 
 
-def derived_text(x: float) -> str:
-    """A figure the tool works out (budget ÷ a count, a total in 万元), to two decimals: 100.8万元 stays 100.8, where
-    rounding figures over 100 to whole numbers made it 101, another budget than the user's."""
-    return str(int(x)) if float(x).is_integer() else f"{x:.2f}".rstrip("0").rstrip(".")
-
-
 def cap_text(x: float) -> str:
     """A cap the tool works out (budget ÷ a count), rounded up so that it holds: 86万元 ÷ 2300盏 = 373.91… is ≤374元/盏,
     where rounding down would set a cap the project's own average breaks; under 100, to two decimals (≤2.35万元/座)."""
@@ -156,7 +150,7 @@ def cap_text(x: float) -> str:
         return str(int(x))
     if abs(x) >= 100:
         return str(math.ceil(x - 1e-9))
-    return derived_text(math.ceil(x * 100 - 1e-9) / 100)
+    return number_text(math.ceil(x * 100 - 1e-9) / 100)
 
 
 def _to_float(text: str) -> float | None:

@@ -114,10 +114,14 @@ def test_recurring_deadline_is_a_date():
 
 
 def test_worked_out_figures_keep_the_users_digits_and_caps_hold():
-    """100.8万元 was shown as 101万元 (figures over 100 were rounded to whole numbers), and a cap of 86万元 ÷ 2300盏 could
-    come out under the project's own average."""
-    from assistant.values import cap_text, derived_text
+    """100.8万元 was shown as 101万元 (figures over 100 were rounded to whole numbers), a stated 1.285万亩 as 1.28万亩,
+    and a cap of 86万元 ÷ 2300盏 could come out under the project's own average."""
+    from assistant.brief import Brief
+    from assistant.drafters.slots import SlotFiller
+    from assistant.values import cap_text
 
-    assert derived_text(100.8) == "100.8" and derived_text(2400.0) == "2400" and derived_text(1.285) in ("1.28", "1.29")
+    filler = SlotFiller(Brief(name="高标准农田建设", purpose="建设高标准农田1.285万亩，每亩补助12.345元", budget="1587.3456万元"))
+    assert filler.fill("={N:建设面积}亩") == "=1.285万亩" and filler.fill("={X:补助标准}元/亩") == "=12.345元/亩"
+    assert filler.fill("{BUDGET}万元") == "1587.3456万元"
     assert cap_text(860000 / 2300) == "374" and cap_text(1500000 / 2300) == "653" and cap_text(2.341) == "2.35"
     assert cap_text(3000.0) == "3000" and float(cap_text(640000 / 2300)) >= 640000 / 2300

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from assistant.brief import Brief, Quantity, Rate
 from assistant.taxonomy import BENEFIT_LEVEL2, SERVICE_SATISFACTION
-from assistant.values import cap_text, count_unit, derived_text, same_unit
+from assistant.values import cap_text, count_unit, number_text, same_unit
 
 SLOT_RE = re.compile(r"\{(?P<kind>N|X|YEAR|BUDGET|UNIT_COST)(?P<shift>[+-]\d)?(?::(?P<label>[^{}]*))?\}(?P<unit>[^\s，。；、{}]*)")
 
@@ -92,11 +92,12 @@ class SlotFiller:
 
     @staticmethod
     def rate_text(rate: Rate, unit: str) -> str:
-        """The stated standard in the slot's unit, keeping 万元 as the user wrote it (每件资助1.5万元 -> 1.5万元/件)."""
+        """The stated standard in the slot's unit, keeping 万元 as the user wrote it (每件资助1.5万元 -> 1.5万元/件), every
+        digit of it (每亩12.345元 stays 12.345)."""
         money = unit.partition("/")[0]
         if money == "元" and "万元" in rate.raw:
-            return f"{derived_text(rate.amount / 10000)}万{unit}"
-        return f"{derived_text(rate.amount / (10000 if money == '万元' else 1))}{unit}"
+            return f"{number_text(rate.amount / 10000)}万{unit}"
+        return f"{number_text(rate.amount / (10000 if money == '万元' else 1))}{unit}"
 
     def _find(self, unit: str, label: str, reuse: bool = False) -> Quantity | None:
         if label and label in self.bound:
@@ -154,8 +155,8 @@ class SlotFiller:
         """The stated quantity in the slot's unit, keeping 万 as the user wrote it (2万亩)."""
         base_number, base_unit = q.base
         if q.unit[:1] in ("万", "亿") and same_unit(slot_unit, base_unit):
-            return f"{derived_text(q.number)}{q.unit[0]}{slot_unit}"
-        return f"{derived_text(base_number)}{slot_unit}"
+            return f"{number_text(q.number)}{q.unit[0]}{slot_unit}"
+        return f"{number_text(base_number)}{slot_unit}"
 
     def fill(self, text: str) -> str:
         """Replace every slot that the project can fill; leave the others visible. A value "={…}" whose slot a stated
@@ -175,9 +176,9 @@ class SlotFiller:
             if kind == "BUDGET" and self.brief.budget is not None:
                 amount = float(self.brief.budget)
                 if unit.startswith("万元"):
-                    return f"{derived_text(amount / 10000)}{unit}"
+                    return f"{number_text(amount / 10000)}{unit}"
                 if unit.startswith("元"):
-                    return f"{derived_text(amount)}{unit}"
+                    return f"{number_text(amount)}{unit}"
             if kind == "N":
                 q = self._find(unit, label)
                 if q is not None:
