@@ -1,5 +1,8 @@
 """Server memory of the UI under load and when idle (issue #17): RSS at start, after N drafts, during idle minutes.
 
+RSS is the server's and its worker process's together (ui/worker.py: the drafts run there, and the idle trim
+replaces a used worker with a fresh one); the notes give each process's share.
+
 Starts `zhibiao ui` on a free loopback port in its own process, drafts N varied briefs through the HTTP API
 (gradio_client, a few concurrent clients), then samples the server's RSS (from /proc) once a minute while idle.
 The server gives memory back after ZHIBIAO_UI_IDLE_TRIM seconds without requests (default 60; --trim-seconds).
@@ -31,26 +34,53 @@ OBJECTS = ["农村公路养护", "校舍维修改造", "污水管网建设", "�
 UNITS = [("公里", 10, 400), ("所", 2, 40), ("处", 3, 60), ("亩", 500, 20000), ("场", 5, 120), ("人次", 100, 9000)]
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def rss_parts(pid: int) -> str:
-    """Anonymous vs file-backed RSS: file pages (the e5 weights are mmap'd) are clean and the kernel can drop them."""
+def _status(pid: int) -> dict[str, int]:
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
-        if key in ("RssAnon", "RssFile"):
-            fields[key] = int(value.split()[0]) / 1024
-    try:
-        threads = len(os.listdir(f"/proc/{pid}/task"))
-    except OSError:
-        threads = -1
-    return (f"匿名 {fields.get('RssAnon', float('nan')):.0f} MB，文件映射 {fields.get('RssFile', float('nan')):.0f} MB，"
-            f"线程 {threads}")
+        if key in ("VmRSS", "RssAnon", "RssFile"):
+            fields[key] = int(value.split()[0])
+    return fields
+
+
+def children(pid: int) -> list[int]:
+    """The server's processes below it (its worker: ui/worker.py)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found + [g for c in found for g in children(c)]
+
+
+def rss_mb(pid: int) -> float:
+    """The server's RSS and its worker's: what the machine pays for the UI."""
+    total = 0
+    for p in [pid, *children(pid)]:
+        try:
+            total += _status(p).get("VmRSS", 0)
+        except OSError:  # a worker replaced a moment ago
+            pass
+    return total / 1024 if total else float("nan")
+
+
+def rss_parts(pid: int) -> str:
+    """Per process, anonymous vs file-backed RSS: file pages (the e5 weights are mmap'd) are clean and the kernel can
+    drop them."""
+    parts = []
+    for label, p in [("服务", pid), *(("后台", c) for c in children(pid))]:
+        try:
+            fields = _status(p)
+            threads = len(os.listdir(f"/proc/{p}/task"))
+        except OSError:
+            continue
+        parts.append(f"{label} {fields.get('VmRSS', 0) / 1024:.0f} MB（匿名 {fields.get('RssAnon', 0) / 1024:.0f}，"
+                     f"文件映射 {fields.get('RssFile', 0) / 1024:.0f}，线程 {threads}）")
+    return "；".join(parts)
 
 
 def free_port() -> int:

@@ -6,7 +6,6 @@ Handlers stay thin: they call `assistant` and `retrieval` and translate errors i
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import time
 from pathlib import Path
@@ -16,19 +15,15 @@ from assistant.settings import apply_offline_env
 apply_offline_env()
 
 import gradio as gr  # noqa: E402
-from pydantic import ValidationError  # noqa: E402
 
-from assistant.brief import Brief  # noqa: E402
-from assistant.draft import Draft, get_drafter  # noqa: E402
-from assistant.edits import HELP, apply_edit  # noqa: E402
-from assistant.errors import ZhibiaoError  # noqa: E402
-from assistant.models import ProjectSheet  # noqa: E402
-from assistant.report import SEVERITY_ZH  # noqa: E402
+from assistant.draft import Draft  # noqa: E402
+from assistant.edits import HELP  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
-from assistant.table import COLUMNS, rows_to_sheet, sheet_rows  # noqa: E402
-from ui.facts import FACT_COLUMNS, facts_sheet_for, facts_view, fill_facts, fill_rewritten  # noqa: E402
-from ui.present import (DRAFTER_ZH, eval_charts, eval_summary_zh, log, parse_chat_brief, public_message,  # noqa: E402
-                        rule_label, rewrite_preview, type_name, year_conflict)
+from assistant.table import COLUMNS  # noqa: E402
+from ui.facts import FACT_COLUMNS, facts_view  # noqa: E402
+from ui.present import DRAFTER_ZH, log, public_message  # noqa: E402
+from ui.work import user_message  # noqa: E402
+from ui.worker import run  # noqa: E402
 
 FINDING_COLUMNS = ["规则", "级别", "指标", "问题", "修改建议"]
 MAX_UPLOAD = "20mb"
@@ -116,14 +111,11 @@ def _user_error(func):
             return func(*args, **kwargs)
         except gr.Error as exc:
             raise user_error(exc.message, where) from None
-        except ZhibiaoError as exc:
-            raise user_error(str(exc), where) from None
-        except ValidationError as exc:
-            msgs = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-            raise user_error(f"输入有误：{msgs}", where) from None
-        except ValueError as exc:
-            raise user_error(f"输入有误：{exc}", where) from None
-        except Exception:  # a bug: the traceback goes to the log, the page gets a Chinese line
+        except Exception as exc:
+            message = user_message(exc)  # ZhibiaoError, ValidationError, ValueError: the user can act on them
+            if message is not None:
+                raise user_error(message, where) from None
+            # a bug: the traceback goes to the log, the page gets a Chinese line
             log.exception("处理请求时出错（%s）", where)
             raise gr.Error("处理失败：服务器内部错误，请稍后重试或联系管理员。", title=ERROR_TITLE,
                            print_exception=False) from None
@@ -141,71 +133,37 @@ def _tmpdir() -> Path:
     return new_dir()  # under one root, deleted after ZHIBIAO_UI_TEMP_TTL
 
 
-def _findings_rows(findings) -> list[list[str]]:
-    return [[rule_label(f.rule), SEVERITY_ZH[f.severity], f.indicator or "（整表）", f.message, f.hint] for f in findings]
-
-
-def _score_md(draft: Draft) -> str:
-    s = draft.sub_scores
-    notes = "".join(f"\n\n> 注意：{n}" for n in draft.notes)
-    verdict = "需修改（模型多次修正后仍有问题）" if draft.partial else s.verdict
-    return (f"### 得分 {draft.score:.0f}（{s.grade}）｜ {verdict}\n完整性 {s.completeness:.0f} ｜ 相关性 {s.relevance:.0f} ｜ "
-            f"适当性 {s.appropriateness:.0f} ｜ 可行性 {s.feasibility:.0f} ｜ 错误 {s.errors} ｜ 警告 {s.warnings} ｜ "
-            f"待补充 {s.open}{notes}")
-
-
-def _sources_md(draft: Draft) -> str:
-    if not draft.sources:
-        return ""
-    lines = ["**参考的示范指标**"]
-    for src in draft.sources:
-        refs = "；".join(src.references[:6])
-        lines.append(f"- {type_name(src.id, src.name, src.category)}" + (f"：{refs}" if refs else ""))
-    return "\n".join(lines)
-
-
 def _outputs(draft: Draft | None):
     """Everything the 起草 tab shows for a draft."""
-    if draft is None:
-        return None, [], [], "", "", ""
-    return (draft.model_dump(mode="json"), sheet_rows(draft.sheet), _findings_rows(draft.findings), _score_md(draft),
-            _sources_md(draft), "\n".join(draft.sheet.goals))
+    from ui.work import outputs
+
+    return outputs(draft)
 
 
-def _store():
-    from assistant.drafters.exemplar import default_store
-
-    return default_store()
+def _progress(progress, what: str):
+    """A worker's (done, total, name) reports as the page's progress bar."""
+    if what == "rewrite":
+        return lambda done, total, name: progress(done / max(1, total), desc=f"已完成 {done}/{total} {name}")
+    return lambda done, total, name: progress(done / max(1, total), desc=f"已评估 {done}/{total} 个案例")
 
 
 # -- 起草 ---------------------------------------------------------------------------------------------
+# The work runs in ui.work, in the worker process when the server has one (ui.worker, issue #17); the handlers
+# here turn the page's inputs into plain data and the results into gradio's updates.
 @_user_error
 def do_draft(name, purpose, budget, year, layout, drafter_name, history):
-    brief = Brief(name=name or "", purpose=purpose or "", budget=budget or None, year=int(year or 2026),
-                  layout=layout or "2015")
-    drafter = get_drafter(drafter_name or None)
-    draft = drafter.draft(brief)
-    conflict = year_conflict(brief.name, brief.year)
-    if conflict:
-        draft = draft.model_copy(update={"notes": [conflict, *draft.notes]})
-        _warn(conflict)
-    history = list(history or []) + [
-        {"role": "user", "content": f"起草：{brief.name}"},
-        {"role": "assistant", "content": f"已起草 {len(draft.sheet.indicators)} 个指标，得分 {draft.score:.0f}。"
-                                         + "".join(f"注意：{n}" for n in draft.notes)
-                                         + "{…} 是需要按本项目填写的数值。可以直接改表格，或告诉我怎么改（输入“帮助”查看说法）。"}]
-    return (*_outputs(draft), history)
+    shown, reply, conflict = run("draft", name, purpose, budget, year, layout, drafter_name)
+    _warn(conflict)
+    history = list(history or []) + [{"role": "user", "content": f"起草：{(name or '').strip()}"},
+                                     {"role": "assistant", "content": reply}]
+    return (*shown, history)
 
 
 @_user_error
 def do_table_edit(rows, goal, state):
     if not state:
         return (state, rows, [], "", "", goal)
-    draft = Draft.model_validate(state)
-    sheet = rows_to_sheet(draft.sheet, _as_rows(rows))
-    if goal is not None:
-        sheet = sheet.model_copy(update={"goals": [g for g in str(goal).split("\n") if g.strip()]})
-    return _outputs(draft.rechecked(sheet))
+    return run("table_edit", _as_rows(rows), goal, state)
 
 
 def _as_rows(rows) -> list[list]:
@@ -226,33 +184,11 @@ def do_chat(message, history, state, layout, year):
     if not text:
         return (*_outputs(Draft.model_validate(state) if state else None), history, "", *keep)
     history.append({"role": "user", "content": text})
-    if not state:
-        # no table yet: the message describes the project ("帮我起草2025年XX项目，预算50万元")
-        asked = parse_chat_brief(text)
-        brief = Brief(name=asked.name, purpose=asked.purpose or asked.name, budget=asked.budget, year=asked.year or int(year or 2026),
-                      layout=layout or "2015")
-        draft = get_drafter().draft(brief)
-        said = "".join(f"，{k}{v}" for k, v in (("预算", asked.budget), ("预算年度", f"{brief.year}年")) if v)
-        history.append({"role": "assistant", "content": f"已按项目“{brief.name}”{said}起草 "
-                                                       f"{len(draft.sheet.indicators)} 个指标，得分 {draft.score:.0f}。"
-                                                       "项目名称等已填入左侧，可修改后重新起草。"})
-        return (*_outputs(draft), history, "", brief.name, asked.purpose or gr.skip(),
-                asked.budget or gr.skip(), brief.year)
-    draft = Draft.model_validate(state)
-    result = apply_edit(draft.sheet, text, store=_store())
-    sheet, reply = result.sheet, result.reply
-    if not result.changed and load_settings().llm_configured and text not in ("帮助", "help"):
-        sheet, reply = _llm_revise(draft.sheet, text)
-    new = draft.rechecked(sheet)
-    history.append({"role": "assistant", "content": f"{reply}\n\n当前得分 {new.score:.0f}。"})
-    return (*_outputs(new), history, "", *keep)
-
-
-def _llm_revise(sheet: ProjectSheet, instruction: str) -> tuple[ProjectSheet, str]:
-    from assistant.drafters.llm import LLMDrafter
-
-    revised = LLMDrafter(load_settings()).revise(sheet, instruction)
-    return revised.sheet, "已按要求修改（大模型）。"
+    shown, reply, fields = run("chat", text, state, layout, year, load_settings().llm_configured)
+    history.append({"role": "assistant", "content": reply})
+    if fields is None:
+        return (*shown, history, "", *keep)
+    return (*shown, history, "", *(gr.skip() if v is None else v for v in fields))
 
 
 def _text(message) -> str:
@@ -268,27 +204,20 @@ def _text(message) -> str:
 def do_export(fmt, state):
     if not state:
         raise gr.Error("还没有可导出的表格，请先起草。")
-    from assistant.documents import write_document
-    from assistant.models import Document
-
-    draft = Draft.model_validate(state)
-    safe = "".join(ch for ch in draft.sheet.name if ch not in '\\/:*?"<>|')[:40] or "绩效目标表"
-    path = _tmpdir() / f"{safe}绩效目标表.{fmt}"
-    write_document(Document(title=draft.sheet.name, year=draft.sheet.year, projects=[draft.sheet]), path, fmt)
-    return str(path)
+    return run("export", fmt, state)
 
 
 @_user_error
 def do_fill_facts(rows, state):
     """The 待补充信息 form: fill the answered facts and check again."""
-    draft, reply = fill_facts(rows, state)
-    return (*_outputs(draft), reply)
+    return run("fill_facts", _as_rows(rows), state)
 
 
 @_user_error
 def do_fill_rewritten(files, facts_file):
     """批量改写: the rewritten document filled from the uploaded facts sheet."""
-    return fill_rewritten(files, facts_file)
+    paths = [str(_path(f)) for f in (files or [])]
+    return run("fill_rewritten", paths, None if facts_file is None else str(_path(facts_file)))
 
 
 # -- 检查 / 批量改写 ------------------------------------------------------------------------------------
@@ -300,51 +229,14 @@ def _path(file) -> Path:
 
 @_user_error
 def do_check(file):
-    from assistant.documents import read_document
-    from assistant.report import check_document
-
-    doc, problems = read_document(_path(file))
-    report = check_document(doc, problems)
-    summary = [[p.code, p.name, round(p.score), p.sub_scores.grade, p.sub_scores.verdict, p.sub_scores.errors,
-                p.sub_scores.warnings] for p in report.projects]
-    findings = [[p.name] + row for p in report.projects for row in _findings_rows(p.findings)]
-    problems = [public_message(x) for x in problems]
-    note = f"### 文档得分 {report.score:.1f}（{len(report.projects)} 个项目）" + "".join(f"\n- 读取问题：{x}" for x in problems)
-    return note, summary, findings
+    return run("check", str(_path(file)))
 
 
 @_user_error
 def do_rewrite(file, keep_good, year=None, progress=gr.Progress()):
-    from assistant.batch import rewrite_document
-    from assistant.cli_rewrite import outputs_for
-    from assistant.documents import read_document, write_document
-    from assistant.rewrite_report import write_reports
-
-    source = _path(file)
-    doc, problems = read_document(source)
-    problems = [public_message(x) for x in problems]
+    source = str(_path(file))
     progress(0, desc="开始改写")
-
-    def tick(done, total, name):
-        progress(done / max(1, total), desc=f"已完成 {done}/{total} {name}")
-
-    year = int(year) if year not in (None, "") and 2000 <= float(year) <= 2100 else None
-    run = rewrite_document(doc, get_drafter(), keep_good=bool(keep_good), progress=tick, problems=problems, year=year)
-    out = _tmpdir() / (source.stem + "_改写")
-    files = [str(write_document(run.document, path, fmt)) for fmt, path in outputs_for(source, out)]
-    files += [str(p) for p in write_reports(run, out)] + [str(facts_sheet_for(run, out))]
-    rows = [[p.code, p.name, round(p.before.score), round(p.after.score) if p.after else "失败",
-             (p.after or p.before).sub_scores.grade, (p.after or p.before).sub_scores.verdict, public_message(p.error)]
-            for p in run.projects]
-    after = sum((p.after or p.before).score for p in run.projects) / max(1, len(run.projects))
-    note = f"### 改写完成：{len(run.projects)} 个项目，平均得分 {after:.1f}" + "".join(
-        f"\n- 读取问题：{x}" for x in problems) + "".join(f"\n- 改写失败：{p.name}：{public_message(p.error)}"
-                                                      for p in run.failed)
-    assumed = sorted({p.year for p in run.projects if p.year_source == "assumed" and p.year})
-    if assumed:
-        note += (f"\n- 注意：文档未写明预算年度，已按 {'、'.join(map(str, assumed))} 年改写，请核对；"
-                 "可在“预算年度”中填写后重新改写")
-    return note, rows, files, rewrite_preview(run.projects)
+    return run("rewrite", source, bool(keep_good), year, progress=_progress(progress, "rewrite"))
 
 
 # -- 指标库 / 评估 --------------------------------------------------------------------------------------
@@ -352,42 +244,12 @@ def do_rewrite(file, keep_good, year=None, progress=gr.Progress()):
 def do_library(text, mode, category, level2, layout):
     if not (text or "").strip():
         raise gr.Error("请输入检索内容。")
-    store = _store()
-    category = None if category in (None, "", "全部") else category
-    if mode == "单个指标":
-        hits = store.search_indicators(text, k=15, level2=None if level2 in (None, "", "全部") else level2,
-                                       category=category, layout=None if layout in (None, "", "全部") else layout)
-        return [[h.metadata.get("level2", ""), h.metadata.get("name", ""), h.metadata.get("value", ""),
-                 h.metadata.get("description", ""), h.metadata.get("basis", ""),
-                 h.metadata.get("set_name") or h.metadata.get("source", "")] for h in hits]
-    from retrieval.library import load_library
-
-    library = {s.id: s for s in load_library()}
-    rows = []
-    for h in store.search_sets(text, k=8, category=category):
-        s = library.get(h.id)
-        rows.append(["项目类型", type_name(h.id, s.name if s else "", ""), s.category if s else "",
-                     "；".join(s.keywords[:8]) if s else "", "；".join(s.sources[:4]) if s else "", "内置示范库"])
-    return rows
+    return run("library", text, mode, category, level2, layout)
 
 
 @_user_error
 def do_eval(limit, progress=gr.Progress()):
-    try:
-        from eval.harness import run_eval
-    except ImportError:
-        raise gr.Error("评估功能尚未安装。")
-    out = _tmpdir() / "eval-run"
-    result = run_eval(drafter="exemplar", out_dir=out, limit=int(limit or 0) or None,
-                      progress=lambda d, t, n: progress(d / max(1, t), desc=f"已评估 {d}/{t} 个案例"))
-    charts = out / "图表"
-    charts.mkdir(exist_ok=True)
-    images = [str(p) for p in eval_charts(result, charts)]
-    images += [None] * (2 - len(images))
-    # the harness's seed chart has Chinese labels only (project names, 原表/改写后)
-    baseline = str(out / "baseline.png") if (out / "baseline.png").exists() else None
-    return (eval_summary_zh(result.summary_markdown()), *images[:2], baseline,
-            [str(out / "summary.html"), str(out / "cases.jsonl")])
+    return run("evaluate", limit, progress=_progress(progress, "eval"))
 
 
 # -- the page -------------------------------------------------------------------------------------------
@@ -542,16 +404,24 @@ def _auth():
 
 
 def launch(host: str = "127.0.0.1", port: int = 7860, block: bool = True, warm: bool = True):
-    """Build and serve the app; the library index is prepared before the first request."""
+    """Build and serve the app; the library index is prepared before the first request.
+
+    The work runs in a worker process (ui.worker) that the idle trim replaces when the server is quiet, so the
+    memory many drafts leave behind goes with it (issue #17). ZHIBIAO_UI_WORKER=0 keeps it in this process."""
+    from ui import worker
     from ui.body_limit import limit_malloc_arenas
 
     limit_malloc_arenas()  # before any worker thread: fewer, fuller malloc arenas give memory back when idle (#17)
-    if warm:
-        start = time.perf_counter()
-        _store()
-        from retrieval.bm25 import tokenize
+    start = time.perf_counter()
+    if worker.enabled():
+        ready = worker.start().wait_ready() if warm else True
+        if not ready:
+            log.warning("worker process not ready after %.0f s; requests will wait for it", worker.READY_TIMEOUT)
+    elif warm:
+        from ui.work import warm as warm_up
 
-        tokenize("预热")
+        warm_up()
+    if warm:
         print(f"指标库已就绪（{time.perf_counter() - start:.1f} 秒）")
     # gradio keeps timing records of the last N events for its monitoring page (default 10,000, a few MB); 1,000 is
     # plenty and keeps a long-running server's heap flat (issue #17)
@@ -565,7 +435,25 @@ def launch(host: str = "127.0.0.1", port: int = 7860, block: bool = True, warm: 
 
     idle = IdleTrim(idle=float(os.environ.get("ZHIBIAO_UI_IDLE_TRIM", "60"))).start()  # memory back when idle
     limit = Middleware(BodyLimit, file_limit=int(MAX_UPLOAD.removesuffix("mb")) * MIB, idle=idle)
-    demo.launch(server_name=host, server_port=port, auth=_auth(), max_file_size=MAX_UPLOAD,
-                prevent_thread_lock=not block, quiet=not block, theme=theme, css=CSS, head=HEAD, footer_links=[], show_error=False,
-                app_kwargs={"middleware": [limit]})
+    close = demo.close
+
+    def close_all(*args, **kwargs):  # the page, its idle trim and its worker process end together
+        try:
+            return close(*args, **kwargs)
+        finally:
+            idle.stop()
+            worker.stop()
+
+    demo.close = close_all
+    try:
+        demo.launch(server_name=host, server_port=port, auth=_auth(), max_file_size=MAX_UPLOAD,
+                    prevent_thread_lock=not block, quiet=not block, theme=theme, css=CSS, head=HEAD, footer_links=[],
+                    show_error=False, app_kwargs={"middleware": [limit]})
+    except BaseException:  # the port is taken, Ctrl-C: nothing is left running
+        idle.stop()
+        worker.stop()
+        raise
+    if block:  # the server has stopped; without blocking, close_all does this later
+        idle.stop()
+        worker.stop()
     return demo

@@ -119,6 +119,7 @@ class IdleTrim:
         self.last = self._time()
         self.trimmed = True
         self.trims = 0
+        self.recycles = 0
         self.loop = None  # set by the middleware on the first request
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="zhibiao-idle-trim", daemon=True)
@@ -137,7 +138,13 @@ class IdleTrim:
     def _run(self) -> None:
         while not self._stop.wait(self.poll):
             if not self.trimmed and self._time() - self.last >= self.idle:
+                from ui import worker
+
+                if worker.busy():  # a long request (a rewrite) is still running in the worker: not idle yet
+                    continue
                 self.trimmed = True
+                if worker.recycle():  # the used worker process goes, a fresh one takes its place (issue #17)
+                    self.recycles += 1
                 prune_worker_threads(self.loop)
                 trim_memory()
                 self.trims += 1
