@@ -61,6 +61,7 @@ class Worker:
         self._proc: subprocess.Popen | None = None
         self._send = None
         self._ready = threading.Event()
+        self._ended: set[int] = set()  # generations whose replies have ended (the process is gone or going)
         with self._lock:
             self._start()
 
@@ -107,7 +108,8 @@ class Worker:
                 waiting[1].put((kind, payload))
         conn.close()
         ready.set()
-        with self._lock:
+        with self._lock:  # under the lock a request either sees this generation ended or is failed here
+            self._ended.add(generation)
             lost = [q for gen, q in self._jobs.values() if gen == generation]
         for q in lost:
             q.put(("died", None))
@@ -168,7 +170,8 @@ class Worker:
             raise ValueError(f"not a worker function: {name}")
         answers: queue.SimpleQueue = queue.SimpleQueue()
         with self._lock:
-            if not self.alive():
+            # a killed process can look alive for a moment after its replies ended: nobody would answer then
+            if not self.alive() or self.generation in self._ended:
                 if self._proc is not None:
                     log.warning("worker process %s ended (exit code %s); starting a new one", self._proc.pid,
                                 self._proc.returncode)
