@@ -244,9 +244,10 @@ class Rate:
 
 # what a standard is per: any counted unit a quantity may have (每盏, 每公里, 每批次), not money or time
 # (and hours of work: 补贴标准每小时25元 is a price per hour of service, 每人天300元 one per day of a person's work)
-_PER_UNITS = sorted({u for u in _UNITS if u not in ("字", "页", "叶")} | {"生", "村", "床", "小时", "工时", "人天"},
+# (and meals: 每餐3元, 每人每餐3元 is a price per meal served, a 人次 of dining)
+_PER_UNITS = sorted({u for u in _UNITS if u not in ("字", "页", "叶")} | {"生", "村", "床", "小时", "工时", "人天", "餐"},
                     key=len, reverse=True)
-_PER = r"(?P<per>" + "|".join(map(re.escape, _PER_UNITS)) + ")"
+_PER = r"(?:人每(?=餐))?(?P<per>" + "|".join(map(re.escape, _PER_UNITS)) + ")"
 # between the unit and the amount: a period (每人每月), and a short phrase that ends in what the money is, so
 # 每盏年维护费120元 and 每个行政村补助5万元 are standards, but 每村建成1个站点、投资50万元 is not
 _COST_WORDS = r"(?:补助|补贴|奖补|奖励|资助|扶持|救助|发放|标准|费用|费|单价|造价|经费|成本|资金|投入|投资|定额)"

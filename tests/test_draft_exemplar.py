@@ -212,11 +212,31 @@ def test_a_type_row_with_the_same_number_about_something_else_does_not_take_the_
 @pytest.mark.parametrize("text, amount, per, period", [
     ("每盏年维护费120元", 120, "盏", "年"), ("每批次检验费800元", 800, "批次", ""), ("每个行政村补助5万元", 50000, "个", ""),
     ("每人次培训补贴1500元", 1500, "人次", ""), ("每床每天30元", 30, "床", "天"), ("每生每天5元", 5, "生", "天"),
+    ("按每餐3元给予运营补助", 3, "餐", ""), ("每人每餐补贴4元", 4, "餐", ""), ("每人每次补助50元", 50, "人", "次"),
 ])
 def test_a_standard_is_read_per_any_counted_unit(text, amount, per, period):
     from assistant.brief import extract_rates
 
     assert [(r.amount, r.per, r.period) for r in extract_rates(text)] == [(amount, per, period)]
+
+
+def test_a_meal_subsidy_fills_the_per_meal_standard_and_an_operating_subsidy_builds_nothing(drafter):
+    """每餐3元 is the user's standard for the 人次 of dining (it was left {X:…}). A project that only subsidises running
+    canteens got the type's 新建助餐点投入运营完成时间 and a 建设补贴 cap of 90万元 ÷ 12 = 7.5万元/个: rows of a project
+    that builds. When the brief does build (新建助餐点3个), they stay."""
+    def draft(purpose):
+        return drafter.draft(Brief(name="社区老年食堂运营补助", purpose=purpose, budget="90万元", year=2026))
+
+    running = draft("为12个社区老年食堂按每餐3元给予运营补助，全年服务老年人不少于9万人次")
+    rows = {r.name: r.value for r in running.sheet.indicators}
+    assert any(v == "≤3元/人次" or v == "=3元/人次" for v in rows.values()), rows
+    building = [n for n in rows if "新建" in n or "建设补" in n]
+    assert not building and not any("建设补贴" in n for n in running.notes), building
+    assert any(r.level2 == "时效指标" for r in running.sheet.indicators)  # the 二级 keeps its other rows
+
+    builds = draft("为12个社区老年食堂给予运营补助，其中新建助餐点3个")
+    assert any("新建" in r.name and r.level2 == "时效指标" for r in builds.sheet.indicators), builds.sheet.indicators
+    assert any("新建" in r.name and r.value == "=3个" for r in builds.sheet.indicators)
 
 
 def test_an_amount_after_a_count_is_not_a_standard():

@@ -23,7 +23,7 @@ from assistant.lexicon import cjk_bigrams
 from assistant.models import Indicator, ProjectSheet
 from assistant.report import ProjectReport, check_project
 from assistant.settings import Settings
-from assistant.taxonomy import QUANTITY, is_cost_level2
+from assistant.taxonomy import QUANTITY, TIMELINESS, is_cost_level2
 from assistant.values import same_unit
 
 MAX_QUANTITY_ROWS = 4
@@ -164,6 +164,33 @@ def _without_contradicted(brief: Brief, rows: list[Indicator]) -> list[Indicator
     return kept
 
 
+# what running a service says (运营补助, 运行维护, 保洁管护); what building one says in a row's name
+_RUNS = ("运营", "运行", "运维", "管护", "保洁", "维护")
+_BUILD_ROW = re.compile(r"新建|新增|建设补|建设资金|建设完成|建成|建设验收|建设进度")
+
+
+def _without_building_rows(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
+    """A brief that only runs a service (为12个社区老年食堂给予运营补助) builds nothing: the type's rows that count,
+    date or cost new building (单个助餐点建设补贴标准, 新建助餐点投入运营完成时间) measure another project, and go,
+    whatever value the library or a budget division gave them. A row that holds the user's own number stays, and so
+    does the last row of a 二级; 质量 rows (明厨亮灶建设率: a standard the running points meet) are not touched."""
+    text = f"{brief.name} {brief.purpose} {brief.goal}"
+    if not any(w in text for w in _RUNS) or any(w in text for w in (*_BUILD_NEW, "建设", "建成", "购置", *_RENOVATE)):
+        return rows
+    stated = _stated_numbers(brief)
+    kept = list(rows)
+    for r in rows:
+        if r.level2 not in (QUANTITY, TIMELINESS) and not is_cost_level2(r.level2):
+            continue
+        # a date here is the library's (the user's deadlines are kept later, by keep_targets): its 9 of 9月 is no 9万人次
+        holds_user = not re.search(r"\d+月", r.value) and bool(_numbers(r.value) & stated)
+        if not _BUILD_ROW.search(r.name) or holds_user:
+            continue
+        if sum(x.level2 == r.level2 for x in kept) > 1:
+            kept = [x for x in kept if x is not r]
+    return kept
+
+
 class ExemplarDrafter:
     """Offline drafting grounded in the exemplar library."""
 
@@ -194,6 +221,7 @@ class ExemplarDrafter:
             rows, sources = comp.rows, _composed_sources(comp)
             notes = [composition_note(brief, comp, primary.name, best)]
         rows = self._add_stated_quantities(brief, rows, filler)
+        rows = _without_building_rows(brief, rows)  # an 运营补助 builds nothing: no 新建 dates or 建设补贴 caps
         rows = _add_cost_parts(brief, rows)
         rows, kept = keep_targets(brief, rows)  # 合格率不低于95%, 9月底前完成: the user's figure, not the type's
         proposed = proposed_dates_note(brief, rows, "示范指标库" if best.fits else "通用框架")

@@ -73,7 +73,8 @@ class SlotFiller:
         for i, rate in enumerate(self.rates):
             if label and self.rate_labels.get(i, label) != label:
                 continue
-            same_object = denominator.startswith(rate.per) or (rate.per in ("生", "人", "名") and denominator[:1] in "生人名")
+            same_object = denominator.startswith(rate.per) or (rate.per in ("生", "人", "名") and denominator[:1] in "生人名") \
+                or (rate.per == "餐" and denominator.startswith(("人次", "份")))  # a meal served is a 人次 of dining
             same_period = not rate.period or rate.period in denominator or "·" not in denominator
             if same_object and same_period:
                 if label:
