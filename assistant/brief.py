@@ -23,12 +23,14 @@ _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五":
 _NUM = r"(?P<num>\d+(?:[.,，]\d+)*|[一二两三四五六七八九十百]{1,4})"
 _QTY_RE = re.compile(_NUM + r"\s*(?P<unit>[万亿]?(?:" + "|".join(map(re.escape, _UNITS)) + r"))")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
+# a name before a count may hold Latin letters (DR数字X光机, LED路灯, 5G基站, CT机): one run with its Chinese
+_NAME_RUN = re.compile(r"(?:[A-Za-z]+|\d+[A-Za-z]+|[\u4e00-\u9fff])*[\u4e00-\u9fff]")
 # work verbs and joining words that bound the object a quantity counts (6部电梯进行改造 -> 电梯)
 _WORK_VERBS = ("新建 建设 完成 实施 开展 组织 举办 养护 维修 更换 购置 采购 配备 配置 改造 新增 保障 覆盖 培训 抽检 资助 发放 "
                "安装 聘用 选派 服务 放映 处治 检测 治理 营造 修建 开发 安置 转运 处理 储备 提供 进行 涉及 管护 参加 接入 "
                "满足 给予 补助 救助 慰问 筛查 接种 巡查 整治 提升 更新 建成 投放 收集 铺设 种植 栽植").split()
 _OBJECT_CUT = re.compile("|".join(_WORK_VERBS) + r"|[的和及并等与、]")
-_LEAD_WORDS = re.compile(r"^(?:为|对|在|共|约|全年|年度|全县|全区|全市|全镇|全乡|城区|累计|设立|设置|增设|新设)+")
+_LEAD_WORDS = re.compile(r"^(?:为|对|将|把|在|共|约|全年|年度|全县|全区|全市|全镇|全乡|城区|累计|设立|设置|增设|新设)+")
 # words that qualify the number, not the object: 新接入单位约210家 counts 单位, not 单位约
 _TRAIL_WORDS = re.compile(r"(?:约|近|超过|超|逾|共计|共|合计|计|达到|达|不少于|不低于|以上)+$")
 _MEASURE_ENDS = ("面积", "长度", "里程", "人数", "数量", "次数", "场次", "户数", "人次", "个数", "总量", "规模", "吞吐量",
@@ -93,7 +95,8 @@ def _noun_before(run: str) -> str:
             noun = run[cuts[-1][0]:]  # 接入单位
     noun = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", noun))
     words = _pos(noun)
-    if len(words) > 1 and words[0][1] in ("m", "t", "q") and len(words[0][0]) == 1:  # 年接听来电: not the object
+    if len(words) > 1 and words[0][1] in ("m", "t", "q") and len(words[0][0]) == 1 \
+            and not noun[1:2].isascii():  # 年接听来电: not the object; 5G基站 is one
         noun = noun[1:]
     return noun
 
@@ -206,7 +209,7 @@ def extract_quantities(text: str) -> list[Quantity]:
         number = cn_number(m.group("num"))
         if number is None or number == 0:
             continue
-        runs = _CJK.findall(text[max(0, start - 16):start])
+        runs = _NAME_RUN.findall(text[max(0, start - 16):start])
         before = runs[-1][-6:] if runs and text[start - 1:start] and _CJK.match(text[start - 1:start]) else ""
         after_m = _CJK.match(text[end:end + 16])
         lead = runs[-1][-16:] if before else ""

@@ -267,3 +267,31 @@ def test_a_count_of_what_the_money_goes_to_fills_an_output_row_and_a_stated_resu
     assert [n for n, v in award.items() if "35家" in v] == ["首次认定奖励企业数"], award
     growth = rows("全年高新技术企业净增35家，对新认定企业每家奖励10万元")
     assert [n for n, v in growth.items() if "35家" in v] == ["高新技术企业有效数量净增数"], growth
+
+
+@pytest.mark.parametrize("text, obj", [
+    ("为8所乡镇卫生院购置DR数字X光机4台", "DR数字X光机"), ("新建5G基站30个", "5G基站"), ("更换LED路灯120盏", "LED路灯"),
+    ("将城区主次干道高压钠灯1850盏更换为LED路灯", "主次干道高压钠灯"), ("年接听来电5000次", "接听来电"),
+])
+def test_a_count_names_its_object_with_its_latin_letters_and_without_a_leading_preposition(text, obj):
+    """DR数字X光机 was 光机 and 5G基站 was G基站 (the run stopped at Latin letters); 将…钠灯 kept its 将."""
+    assert extract_quantities(text)[-1].object == obj
+
+
+def test_counts_listed_together_each_keep_their_own_row_and_divide_no_budget(drafter):
+    """购置DR数字X光机4台、全自动生化分析仪8台: 8台 filled the type's 更新报废老旧设备台数, and 620万元 ÷ 4台 gave a unit
+    price of ≤155万元/台 for twelve machines. Each listed kind now has its own count, and the unit price is asked. Counts
+    in separate clauses are not a list: the first (42个气象站) still divides the budget."""
+    d = drafter.draft(Brief(name="乡镇卫生院医疗设备购置", purpose="为8所乡镇卫生院购置DR数字X光机4台、全自动生化分析仪8台",
+                            budget="620万元", year=2026))
+    rows = {r.name: r.value for r in d.sheet.indicators}
+    assert rows.get("DR数字X光机数量") == "=4台" and rows.get("全自动生化分析仪数量") == "=8台", rows
+    assert not any("报废" in n and "8台" in v for n, v in rows.items()), rows
+    costs = [v for r in d.sheet.indicators if r.level2 == "成本指标" and (v := r.value).endswith("/台")]
+    assert costs and all("{X:" in v for v in costs), costs
+    assert not any("155" in n for n in d.notes)
+
+    station = drafter.draft(Brief(name="区域自动气象站运行维护", purpose="维护全县区域自动气象站42个，更换老化传感器60个",
+                                  budget="34万元", year=2025))
+    derived = [r.value for r in station.sheet.indicators if r.level2 == "成本指标" and "/个" in r.value]
+    assert any("{" not in v for v in derived), derived  # 34万元 ÷ 42个 stays a cap the user's figures answer

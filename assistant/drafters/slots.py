@@ -116,12 +116,29 @@ class SlotFiller:
 
         scored = sorted(candidates, key=lambda c: (-shared(c[1]), c[0]))
         i, q = scored[0]
+        # the user lists several kinds of thing in this unit (购置DR数字X光机4台、全自动生化分析仪8台): each count goes
+        # only where its own words are, never to another kind's slot (报废设备台数), and the budget ÷ one of them is
+        # no unit cost. Counts in separate clauses (维护气象站42个，更换传感器60个) keep the first-stated as the main one.
+        if self._listed_with_another(q) and (reuse or (label and not shared(q))):
+            return None
         if reuse:  # a unit cost divides by a stated quantity; the quantity still answers its own slot
             return q
         self.used.add(i)
         if label:
             self.bound[label] = q
         return q
+
+    def _listed_with_another(self, q: Quantity) -> bool:
+        """The quantity is one item of an enumeration (A4台、B8台; A2个和B6个) of other things in the same unit."""
+        text = f"{self.brief.purpose} {self.brief.goal}"
+        for other in self.quantities:
+            if other is q or not same_unit(other.base[1], q.base[1]) or not other.object or other.object == q.object:
+                continue
+            for first, second in ((q, other), (other, q)):
+                if second.lead and re.search(re.escape(first.raw) + r"[、和及与]" + re.escape(second.lead) + r"[^\d]{0,3}"
+                                             + re.escape(second.raw), text):
+                    return True
+        return False
 
     def prebind(self, rows: list) -> None:
         """Give each stated quantity to the count slot that measures it, over all rows at once: 对城区24座公厕进行
