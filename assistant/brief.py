@@ -243,6 +243,7 @@ class Rate:
     period: str
     raw: str
     op: str = "="  # 最高每人20万元 is a cap: ≤
+    lead: str = ""  # what the standard is for, said just before it: 集中养育每人每月1800元 -> 集中养育
 
 
 # what a standard is per: any counted unit a quantity may have (每盏, 每公里, 每批次), not money or time
@@ -253,13 +254,20 @@ _PER_UNITS = sorted({u for u in _UNITS if u not in ("字", "页", "叶")} | {"�
 _PER = r"(?:人每(?=餐))?(?P<per>" + "|".join(map(re.escape, _PER_UNITS)) + ")"
 # between the unit and the amount: a period (每人每月), and a short phrase that ends in what the money is, so
 # 每盏年维护费120元 and 每个行政村补助5万元 are standards, but 每村建成1个站点、投资50万元 is not
-_COST_WORDS = r"(?:补助|补贴|奖补|奖励|资助|扶持|救助|发放|标准|费用|费|单价|造价|经费|成本|资金|投入|投资|定额)"
+_COST_WORDS = r"(?:补助|补贴|奖补|奖励|资助|扶持|救助|发放|标准|费用|费|单价|造价|经费|成本|资金|投入|投资|定额|工资|薪酬|报酬|慰问金)"
 _RATE_RES = [
     re.compile(r"每" + _PER + r"(?:每)?(?P<period>年|月|天|日|学期|次)?"
                r"(?:[\u4e00-\u9fff]{0,6}?" + _COST_WORDS + r")?(?:标准)?(?:为|按|约)?"
                r"(?P<num>\d+(?:\.\d+)?)(?P<unit>万元|元)"),
     re.compile(r"(?P<num>\d+(?:\.\d+)?)(?P<unit>万元|元)\s*/\s*" + _PER + r"(?:[·.]?(?P<period>年|月|天|日|学期))?"),
+    # 人均年工资5.4万元, 户均补助3000元, 生均公用经费720元: an average per person, household or pupil
+    re.compile(r"(?P<per>人|户|生)均(?P<period>年|月|天|日)?"
+               r"(?:[\u4e00-\u9fff]{0,6}?" + _COST_WORDS + r")(?:标准)?(?:为|按|约)?(?P<num>\d+(?:\.\d+)?)(?P<unit>万元|元)"),
 ]
+
+
+# words before a standard that say how it is paid, not for what (按, 给予, 标准为, 最高)
+_RATE_LEAD = re.compile(r"^.*(?:按照|按|给予|分别|其中|发放|补助|奖励|资助|标准为|最高|不超过|不高于|为)|(?:的)$")
 
 
 def extract_rates(text: str) -> list[Rate]:
@@ -269,7 +277,10 @@ def extract_rates(text: str) -> list[Rate]:
         for m in pattern.finditer(text or ""):
             amount = float(m.group("num")) * (10000 if m.group("unit") == "万元" else 1)
             op = stated_bound(text[max(0, m.start() - 4):m.start()], text[m.end():m.end() + 2])
-            out.append(Rate(amount, m.group("per"), m.group("period") or "", m.group(0), op))
+            before = re.search(r"[\u4e00-\u9fff]{0,10}$", text[:m.start()]).group(0)
+            lead = _RATE_LEAD.sub("", before)
+            out.append(Rate(amount, m.group("per"), m.group("period") or "", m.group(0), op,
+                            lead if len(lead) >= 2 else ""))
     return out
 
 
@@ -301,7 +312,7 @@ def extract_cost_parts(text: str, budget: float | None = None) -> list[CostPart]
     out: list[CostPart] = []
     for m in _PART_RE.finditer(text or ""):
         run = _PART_FILLER.sub("", m.group("run"))
-        if "每" in run or not run.endswith(_PART_ENDS):
+        if "每" in run or re.search(r"[人户生]均", run) or not run.endswith(_PART_ENDS):  # a rate, not a part
             continue
         item = _PART_LEAD.sub("", run)
         if len(item) < 2 or _NOT_A_PART.search(item):

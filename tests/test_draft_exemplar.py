@@ -295,3 +295,37 @@ def test_counts_listed_together_each_keep_their_own_row_and_divide_no_budget(dra
                                   budget="34万元", year=2025))
     derived = [r.value for r in station.sheet.indicators if r.level2 == "成本指标" and "/个" in r.value]
     assert any("{" not in v for v in derived), derived  # 34万元 ÷ 42个 stays a cap the user's figures answer
+
+
+def test_every_stated_standard_is_in_a_cost_row_once_under_a_name_that_says_of_what(drafter):
+    """每人慰问金500元, 人均年工资5.4万元 and the second of two standards (民事案件每件1200元) reached no row: a type has
+    one standard slot or none. 人均年工资5.4万元 was read as a part of the money (≤5.4万元 in total). Each now has a
+    cost row of its own with the user's figure, unless a row already holds it (每餐3元 in ≤3元/人次)."""
+    hall = drafter.draft(Brief(name="政务服务大厅运行经费", purpose="保障政务服务大厅全年运行，进驻窗口56个，聘用综合窗口人员20名，"
+                                                              "人均年工资5.4万元", budget="260万元", year=2026))
+    rows = {r.name: (r.level2, r.value, r.basis) for r in hall.sheet.indicators}
+    assert rows.get("人均年工资标准", ("", "", ""))[:2] == ("成本指标", "=5.4万元/人·年"), rows
+    assert "人均年工资5.4万元" in rows["人均年工资标准"][2]
+    assert not any(v == "≤5.4万元" for _, v, _ in rows.values())  # no longer a total
+
+    aid = drafter.draft(Brief(name="法律援助案件办案补贴", purpose="预计办理法律援助案件620件，按刑事案件每件1500元、民事案件每件1200元"
+                                                            "标准向承办律师支付办案补贴", budget="80万元", year=2025))
+    values = [r.value for r in aid.sheet.indicators if r.level2 == "成本指标"]
+    assert sum("1500元/件" in v for v in values) == 1 and sum("1200元/件" in v for v in values) == 1, values
+    assert any(r.name == "民事案件标准" for r in aid.sheet.indicators)
+
+    meals = drafter.draft(Brief(name="社区老年食堂运营补助", purpose="为12个社区老年食堂按每餐3元给予运营补助", budget="90万元",
+                                year=2026))
+    assert sum("3元/" in r.value for r in meals.sheet.indicators) == 1, [r.value for r in meals.sheet.indicators]
+
+
+@pytest.mark.parametrize("text, name, value", [
+    ("每名督导员每月补助800元", "督导员补助标准", "=800元/名·月"), ("每户每月发放记账补贴100元", "记账补贴标准", "=100元/户·月"),
+    ("按集中养育每人每月1800元", "集中养育标准", "=1800元/人·月"), ("每亩补助标准为30元", "秸秆综合利用补助标准", "=30元/亩"),
+])
+def test_a_stated_standard_row_is_named_by_what_it_pays_for(text, name, value):
+    from assistant.brief import extract_rates
+    from assistant.drafters.compose import rate_row
+
+    row = rate_row(extract_rates(text)[0], Brief(name="2025年秸秆综合利用补助资金", purpose="x", year=2025), "2015")
+    assert (row.name, row.value) == (name, value)

@@ -173,10 +173,13 @@ def test_a_date_the_user_did_not_give_is_named_as_a_proposal_and_one_they_gave_i
 
 
 def test_a_graded_standard_is_a_cap_at_its_top_grade_not_one_grade_for_all():
-    """国家级每家50万元、省级每家20万元 for 14 firms: the row said =50万元/家, which 14 × 50万 against 380万元 contradicts."""
+    """国家级每家50万元、省级每家20万元 for 14 firms: the row said =50万元/家, which 14 × 50万 against 380万元 contradicts.
+    The type's standard row is the cap at the top grade; the lower grade is a stated standard with a row of its own."""
     brief = Brief(name="专精特新中小企业奖补资金", budget="380万元", year=2026,
                   purpose="对新认定的国家级专精特新小巨人企业每家奖励50万元、省级专精特新中小企业每家奖励20万元，预计奖补企业14家")
     d = draft(brief, drafter="exemplar")
-    standard = [i.value for i in d.sheet.indicators if i.value.endswith("万元/家")]
-    assert standard == ["≤50万元/家"], [(i.name, i.value) for i in d.sheet.indicators]
+    standard = {i.name: i.value for i in d.sheet.indicators if i.value.endswith("万元/家")}
+    assert sorted(standard.values()) == ["=20万元/家", "≤50万元/家"], [(i.name, i.value) for i in d.sheet.indicators]
+    # the type's one standard row is the cap; the lower grade has a row named for it, never =50万元/家 for all
+    assert standard.get("省级专精特新中小企业标准") == "=20万元/家", standard
     assert not [f for f in d.findings if f.rule == "V18"], d.findings

@@ -272,6 +272,33 @@ def cost_part_row(part: CostPart, brief: Brief, layout: str) -> Indicator:
                      value=f"≤{part.raw}", basis=f"预算支出标准：{brief.name}预算明细（{part.item}{part.raw}）")
 
 
+def rate_row(rate, brief: Brief, layout: str) -> Indicator:
+    """A 成本指标 for a per-unit standard the user stated that no row of the draft holds (每人慰问金500元 -> 每人慰问金
+    标准 =500元/人; 人均年工资5.4万元 -> 人均年工资标准 =5.4万元/人·年): the reviewer checks the budget against it."""
+    from assistant.values import number_text
+
+    said = re.sub(r"(?:标准)?(?:为|按|约)?\d+(?:\.\d+)?(?:万元|元)$", "", rate.raw)
+    # the 每人每月 part is the unit's (元/人·月); what is left says of what (慰问金, 年工资, 办案补贴)
+    rest = re.sub(r"^每(?:人每)?" + re.escape(rate.per), "", said)
+    rest = rest.replace("每" + rate.period, "").removeprefix(rate.period) if rate.period else rest
+    period = rate.period
+    if not period and (every := re.search(r"每(年|月|天|日)", rest)):  # 每名督导员每月补助800元: per 名 and 月
+        period, rest = every.group(1), rest.replace(every.group(0), "")
+    rest = re.sub(r"^(?:发放|给予|一次性)+", "", rest)
+    rest = "" if re.fullmatch(r"(?:补助|补贴|奖励|奖补|资助|费用|经费|标准)?", rest) else rest
+    subject = re.sub(r"^\d{4}年(?:度)?|(?:专项资金|专项经费|工作经费|经费|资金|项目)$", "", brief.name)
+    name = rate.lead + rest if (rate.lead or rest) else subject
+    name = name if name.endswith(("标准", "单价", "定额")) else name + "标准"
+    money = "万元" if "万元" in rate.raw else "元"
+    amount = rate.amount / (10000 if money == "万元" else 1)
+    unit = f"{money}/{rate.per}" + (f"·{period}" if period and period != "次" else "")
+    level2 = convert_level2(COST2, layout) or COST2
+    return Indicator(level1=level1_for(level2, layout) or "产出指标", level2=level2, name=name,
+                     description=f"{brief.name}执行的{name}，以发放（支付）台账和财务账面支出为准",
+                     value=f"{rate.op}{number_text(amount)}{unit}",
+                     basis=f"预算支出标准：{brief.name}实施方案确定的标准（{rate.raw}）")
+
+
 def _act(brief: Brief) -> str:
     for verb in ("改造", "修缮", "加固", "整治", "新建", "建设"):
         if verb in brief.name or verb in brief.purpose:

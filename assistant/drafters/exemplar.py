@@ -223,6 +223,7 @@ class ExemplarDrafter:
         rows = self._add_stated_quantities(brief, rows, filler)
         rows = _without_building_rows(brief, rows)  # an 运营补助 builds nothing: no 新建 dates or 建设补贴 caps
         rows = _add_cost_parts(brief, rows)
+        rows = _add_stated_rates(brief, rows)
         rows, kept = keep_targets(brief, rows)  # 合格率不低于95%, 9月底前完成: the user's figure, not the type's
         proposed = proposed_dates_note(brief, rows, "示范指标库" if best.fits else "通用框架")
         kept += [proposed] if proposed else []
@@ -314,6 +315,28 @@ def _add_cost_parts(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
             rows[open_total] = rows[open_total].model_copy(update={"value": row.value, "basis": row.basis})
         else:
             rows.insert((costs[-1] + 1) if costs else len(rows), row)
+    return rows
+
+
+def _add_stated_rates(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
+    """Every per-unit standard the user stated (每人慰问金500元, 人均年工资5.4万元) in a cost row: when no row's value
+    holds it (a slot it filled, or the same amount per the same unit), a row of its own follows the other cost rows."""
+    from assistant.drafters.compose import rate_row
+    from assistant.drafters.slots import per_same
+
+    def holds(r: Indicator, rate) -> bool:  # the same amount per the same unit (3元/人次 holds 每餐3元)
+        pv = r.parsed_value
+        if pv.kind != "number" or "/" not in (pv.unit or "") or pv.in_yuan() is None:
+            return False
+        return per_same(rate.per, pv.unit.split("/", 1)[1]) and abs(pv.in_yuan() - rate.amount) < 0.5
+
+    rows = list(rows)
+    for rate in brief.rates():
+        if any(holds(r, rate) or rate.raw in r.basis for r in rows):
+            continue
+        row = rate_row(rate, brief, brief.layout)
+        costs = [i for i, r in enumerate(rows) if is_cost_level2(r.level2)]
+        rows.insert((costs[-1] + 1) if costs else len(rows), row)
     return rows
 
 

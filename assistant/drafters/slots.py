@@ -18,6 +18,12 @@ def _bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
+def per_same(per: str, denominator: str) -> bool:
+    """A standard per `per` (每人, 每餐) answers a cost per `denominator` (元/人·年, 元/人次)."""
+    return denominator.startswith(per) or (per in ("生", "人", "名") and denominator[:1] in "生人名") \
+        or (per == "餐" and denominator.startswith(("人次", "份")))  # a meal served is a 人次 of dining
+
+
 @lru_cache(maxsize=4096)
 def _word_bigrams(text: str) -> frozenset[str]:
     """Bigrams inside words only: 新认定 shares 认定 with 重新认定奖励企业数, not the 新认 that straddles 重新|认定."""
@@ -73,8 +79,7 @@ class SlotFiller:
         for i, rate in enumerate(self.rates):
             if label and self.rate_labels.get(i, label) != label:
                 continue
-            same_object = denominator.startswith(rate.per) or (rate.per in ("生", "人", "名") and denominator[:1] in "生人名") \
-                or (rate.per == "餐" and denominator.startswith(("人次", "份")))  # a meal served is a 人次 of dining
+            same_object = per_same(rate.per, denominator)
             same_period = not rate.period or rate.period in denominator or "·" not in denominator
             if same_object and same_period:
                 if label:
