@@ -206,6 +206,17 @@ def test_the_users_numbers_are_in_the_prompt_and_kept_when_the_model_drops_them(
     assert sum(v.endswith("2辆") for _, v in values) == 2, values  # the model's own rows (购置, 报废更新) already say it
 
 
+def test_a_stated_standard_the_model_drops_gets_a_cost_row_back(store):
+    """每人慰问金500元: the scripted model's table has no standard for it; the draft gets it back, once."""
+    brief = Brief(name="退役军人春节走访慰问", purpose="春节前走访慰问重点优抚对象1260人，每人慰问金500元",
+                  budget="63万元", year=2025)
+    with ScriptedServer(["valid"]) as srv:
+        d = drafter(srv, store).draft(brief)
+    assert "每人慰问金500元" in srv.requests[0]["messages"][-1]["content"]
+    rows = [(i.level2, i.name, i.value) for i in d.sheet.indicators if "500元/人" in i.value]
+    assert rows == [("成本指标", "慰问金标准", "=500元/人")], [(i.name, i.value) for i in d.sheet.indicators]
+
+
 def test_stated_durations_and_a_period_deadline_reach_the_prompt_and_stay_in_the_models_draft(store):
     """集中训练15天 and 暑假期间 are facts the model is told and, when its table drops them, gets back."""
     brief = Brief(name="民兵军事训练经费", purpose="组织基干民兵160人集中训练15天，利用暑假期间完成实弹射击训练",

@@ -306,11 +306,12 @@ def stated_facts(brief: Brief) -> str:
 
 
 def keep_stated(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
-    """The model's rows with every stated count, part of the money, target rate and deadline kept: a count no row
-    states gets its 数量指标, a part its 成本指标, a rate or date the row that measures it, as in the offline drafter
+    """The model's rows with every stated count, part of the money, standard, target rate and deadline kept: a count no
+    row states gets its 数量指标, a part or a standard its 成本指标, a rate or date the row that measures it, as in the
+    offline drafter
     (a model may drop or round what the user said)."""
     from assistant.drafters.compose import quantity_row
-    from assistant.drafters.exemplar import MAX_STATED_ROWS, _add_cost_parts, _holds
+    from assistant.drafters.exemplar import MAX_STATED_ROWS, _add_cost_parts, _add_stated_rates, _holds
     from assistant.drafters.stated import keep_targets
 
     rows = list(rows)
@@ -318,7 +319,7 @@ def keep_stated(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
         counts = [i for i, r in enumerate(rows) if r.level2 == QUANTITY]
         if not any(_holds(r, q) for r in rows) and len(counts) < MAX_STATED_ROWS:
             rows.insert((counts[-1] + 1) if counts else 0, quantity_row(q, brief, brief.layout))
-    return keep_targets(brief, _add_cost_parts(brief, rows))[0]
+    return keep_targets(brief, _add_stated_rates(brief, _add_cost_parts(brief, rows)))[0]
 
 
 def _finished(best: Draft, trace: Trace) -> Draft:
