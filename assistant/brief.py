@@ -24,7 +24,8 @@ _NUM = r"(?P<num>\d+(?:[.,，]\d+)*|[一二两三四五六七八九十百]{1,4})
 _QTY_RE = re.compile(_NUM + r"\s*(?P<unit>[万亿]?(?:" + "|".join(map(re.escape, _UNITS)) + r"))")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 # a name before a count may hold Latin letters (DR数字X光机, LED路灯, 5G基站, CT机): one run with its Chinese
-_NAME_RUN = re.compile(r"(?:[A-Za-z]+|\d+[A-Za-z]+|[\u4e00-\u9fff])*[\u4e00-\u9fff]")
+# (one letter per step: no nested quantifier to backtrack through on a long run of letters)
+_NAME_RUN = re.compile(r"(?:[A-Za-z]|\d+[A-Za-z]|[\u4e00-\u9fff])*[\u4e00-\u9fff]")
 # work verbs and joining words that bound the object a quantity counts (6部电梯进行改造 -> 电梯)
 _WORK_VERBS = ("新建 建设 完成 实施 开展 组织 举办 养护 维修 更换 购置 采购 配备 配置 改造 新增 保障 覆盖 培训 抽检 资助 发放 "
                "安装 聘用 选派 服务 放映 处治 检测 治理 营造 修建 开发 安置 转运 处理 储备 提供 进行 涉及 管护 参加 接入 "

@@ -10,7 +10,7 @@ stopped and a fresh one started and warmed, while nobody waits.
   forked child would inherit their locks. Not multiprocessing's spawn either: it imports the server's main script
   again in the child, which fails for a script without a `__main__` guard.
 - Only one worker process opens the chroma store at a time: the old one has ended before the new one starts
-  (PersistentClient is for one process; ../shared/domain/ecosystem-notes.md 4.3).
+  (PersistentClient is for one process: https://github.com/chroma-core/chroma/issues/7040).
 - Requests go over one pipe, replies come back over another. The worker runs each request on a thread of its own (up
   to `threads`), so a long rewrite does not hold up a draft. Progress reports come back as they happen.
 - A worker that dies (killed, out of memory) fails the requests it had with a Chinese message; the next request

@@ -273,8 +273,9 @@ def cost_part_row(part: CostPart, brief: Brief, layout: str) -> Indicator:
 
 
 def rate_row(rate, brief: Brief, layout: str) -> Indicator:
-    """A 成本指标 for a per-unit standard the user stated that no row of the draft holds (每人慰问金500元 -> 每人慰问金
-    标准 =500元/人; 人均年工资5.4万元 -> 人均年工资标准 =5.4万元/人·年): the reviewer checks the budget against it."""
+    """A 成本指标 for a per-unit standard the user stated that no row of the draft holds (每人慰问金500元 -> 慰问金标准
+    =500元/人; 人均年工资5.4万元 -> 人均年工资标准 =5.4万元/人·年; 每件3000元 -> the project's name + 标准): the
+    reviewer checks the budget against it."""
     from assistant.values import number_text
 
     said = re.sub(r"(?:标准)?(?:为|按|约)?\d+(?:\.\d+)?(?:万元|元)$", "", rate.raw)
