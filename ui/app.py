@@ -22,7 +22,7 @@ from assistant.settings import load_settings  # noqa: E402
 from assistant.table import COLUMNS  # noqa: E402
 from ui.facts import FACT_COLUMNS, facts_view  # noqa: E402
 from ui.present import DRAFTER_ZH, log, public_message  # noqa: E402
-from ui.work import user_message  # noqa: E402
+from ui.work import outputs as _outputs, user_message  # noqa: E402  (_outputs: all the 起草 tab shows for a draft)
 from ui.worker import run  # noqa: E402
 
 FINDING_COLUMNS = ["规则", "级别", "指标", "问题", "修改建议"]
@@ -131,13 +131,6 @@ def _tmpdir() -> Path:
     from ui.tempfiles import new_dir
 
     return new_dir()  # under one root, deleted after ZHIBIAO_UI_TEMP_TTL
-
-
-def _outputs(draft: Draft | None):
-    """Everything the 起草 tab shows for a draft."""
-    from ui.work import outputs
-
-    return outputs(draft)
 
 
 def _progress(progress, what: str):

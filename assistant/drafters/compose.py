@@ -276,8 +276,6 @@ def rate_row(rate, brief: Brief, layout: str) -> Indicator:
     """A 成本指标 for a per-unit standard the user stated that no row of the draft holds (每人慰问金500元 -> 慰问金标准
     =500元/人; 人均年工资5.4万元 -> 人均年工资标准 =5.4万元/人·年; 每件3000元 -> the project's name + 标准): the
     reviewer checks the budget against it."""
-    from assistant.values import number_text
-
     said = re.sub(r"(?:标准)?(?:为|按|约)?\d+(?:\.\d+)?(?:万元|元)$", "", rate.raw)
     # the 每人每月 part is the unit's (元/人·月); what is left says of what (慰问金, 年工资, 办案补贴)
     rest = re.sub(r"^每(?:人每)?" + re.escape(rate.per), "", said)

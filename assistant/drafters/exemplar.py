@@ -183,7 +183,7 @@ def _without_building_rows(brief: Brief, rows: list[Indicator]) -> list[Indicato
         if r.level2 not in (QUANTITY, TIMELINESS) and not is_cost_level2(r.level2):
             continue
         # a date here is the library's (the user's deadlines are kept later, by keep_targets): its 9 of 9月 is no 9万人次
-        holds_user = not re.search(r"\d+月", r.value) and bool(_numbers(r.value) & stated)
+        holds_user = r.parsed_value.kind != "date" and bool(_numbers(r.value) & stated)
         if not _BUILD_ROW.search(r.name) or holds_user:
             continue
         if sum(x.level2 == r.level2 for x in kept) > 1:
@@ -314,8 +314,14 @@ def _add_cost_parts(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
         if open_total is not None:
             rows[open_total] = rows[open_total].model_copy(update={"value": row.value, "basis": row.basis})
         else:
-            rows.insert((costs[-1] + 1) if costs else len(rows), row)
+            _after_costs(rows, row)
     return rows
+
+
+def _after_costs(rows: list[Indicator], row: Indicator) -> None:
+    """Insert a new cost row after the last cost row (at the end when there is none)."""
+    costs = [i for i, r in enumerate(rows) if is_cost_level2(r.level2)]
+    rows.insert((costs[-1] + 1) if costs else len(rows), row)
 
 
 def _add_stated_rates(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
@@ -334,9 +340,7 @@ def _add_stated_rates(brief: Brief, rows: list[Indicator]) -> list[Indicator]:
     for rate in brief.rates():
         if any(holds(r, rate) or rate.raw in r.basis for r in rows):
             continue
-        row = rate_row(rate, brief, brief.layout)
-        costs = [i for i, r in enumerate(rows) if is_cost_level2(r.level2)]
-        rows.insert((costs[-1] + 1) if costs else len(rows), row)
+        _after_costs(rows, rate_row(rate, brief, brief.layout))
     return rows
 
 
