@@ -152,3 +152,22 @@ def test_the_worker_can_be_turned_off(monkeypatch):
     assert worker.enabled() is (os.name == "posix")
     assert worker.current() is None
     assert worker.run("pid") == os.getpid()  # no worker: the work runs here
+
+
+def test_a_page_served_without_waiting_for_warm_up_still_works_in_a_worker(home, monkeypatch):
+    """launch(warm=False) used to skip the worker altogether and draft in the server's own process."""
+    from gradio_client import Client
+
+    from tests.ui_helpers import free_port
+    from ui import worker
+    from ui.app import launch
+
+    monkeypatch.setenv("ZHIBIAO_HOME", str(home))
+    demo = launch(port=(port := free_port()), block=False, warm=False)
+    try:
+        assert worker.current() is not None and worker.current().pid != os.getpid()
+        table, *_ = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(*BRIEF, [], api_name="/draft")
+        assert len(table["data"]) >= 8 and worker.current().calls >= 1
+    finally:
+        demo.close()
+    assert worker.current() is None

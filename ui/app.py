@@ -407,8 +407,8 @@ def launch(host: str = "127.0.0.1", port: int = 7860, block: bool = True, warm: 
     limit_malloc_arenas()  # before any worker thread: fewer, fuller malloc arenas give memory back when idle (#17)
     start = time.perf_counter()
     if worker.enabled():
-        ready = worker.start().wait_ready() if warm else True
-        if not ready:
+        started = worker.start()  # it warms itself; warm=True waits for that before serving
+        if warm and not started.wait_ready():
             log.warning("worker process not ready after %.0f s; requests will wait for it", worker.READY_TIMEOUT)
     elif warm:
         from ui.work import warm as warm_up
